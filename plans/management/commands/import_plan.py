@@ -1,0 +1,37 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from plans.planfile import PlanFileError, import_plan_text
+
+
+class Command(BaseCommand):
+    help = "Import a plan file (docs/plan-format.md). Updates the plan in place if it exists."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="path to the plan file (YAML)")
+        parser.add_argument("--as", dest="as_user", help="e-mail of the person the change is recorded against")
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"{path} is not UTF-8 text") from exc
+        user = None
+        if options["as_user"]:
+            user = get_user_model().objects.filter(email__iexact=options["as_user"]).first()
+            if user is None:
+                raise CommandError(f"No person with the e-mail {options['as_user']}")
+        try:
+            result = import_plan_text(text, user=user, source=path.name)
+        except PlanFileError as exc:
+            lines = "\n".join(f"  {e}" for e in exc.errors)
+            raise CommandError(f"{path} was not imported; nothing was changed. Fix these:\n{lines}") from exc
+        verb = "Created" if result.created else "Updated"
+        if not result.created and result.changes == 0:
+            verb = "Unchanged:"
+        self.stdout.write(self.style.SUCCESS(f"{verb} {result.plan.slug} ({result.changes} changes)"))

@@ -1,0 +1,747 @@
+"""Plan files: validate, import (update in place) and export. The format is docs/plan-format.md.
+
+One declarative description of the format (`PLAN_FIELDS`, `PLAN_PARTS`) drives all three, so
+what is validated, what is written and what is exported cannot drift apart.
+
+Import is all-or-nothing: the whole file is validated first and every problem is reported with its
+place (`aims[3].strategies[2].number: ...`); only a valid file is written, inside one transaction.
+Rows are matched to what is already in the database by their natural key (aim code, strand slug,
+strategy number ...) or, for plain lists, by position, and saved only when something changed, so
+importing the same file twice writes nothing and history keeps only real changes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import yaml
+from django.db import models, transaction
+
+from schools.models import Trust
+
+from . import models as m
+
+FORMAT = "smart-trust-plan"
+VERSION = 1
+
+
+class PlanFileError(Exception):
+    """The file cannot be imported; `errors` lists every problem with its place."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+@dataclass(frozen=True)
+class F:
+    """One scalar (or list-of-scalars) key of an item, and the model attribute it maps to."""
+
+    key: str
+    kind: str = "text"  # text | line | int | date | choice | strlist | ref | reflist | year
+    required: bool = False
+    attr: str | None = None
+    target: str | None = None  # ref/reflist: the registry of the item referred to
+    choices: tuple[str, ...] = ()
+    min: int | None = None
+    max: int | None = None
+    default: Any = None
+
+    @property
+    def model_attr(self) -> str:
+        return self.attr or self.key
+
+
+@dataclass
+class Node:
+    """A list of items in the file, stored as rows of `model`."""
+
+    key: str
+    model: type[models.Model]
+    fields: list[F]
+    owner: str  # context name of the enclosing item; the model has a FK of that name
+    links: tuple[str, ...] = ()  # further context objects the model points at
+    natural_key: str | None = None  # key that matches rows on re-import; else by position
+    scope: str | None = None  # where the natural key is unique (default: the owner)
+    registry: str | None = None  # others refer to items of this list by their natural key
+    children: list[Node] = field(default_factory=list)
+    recursive: bool = False  # items nest under `children` (strategies)
+    check: Callable[[dict, dict], list[tuple[str, str]]] | None = None
+    key_order: tuple[str, ...] = ()  # where child lists sit among the fields, when not last
+    scalar: bool = False  # items are plain text in the file (stored in the field `text`)
+
+    @property
+    def unique_scope(self) -> str:
+        return self.scope or self.owner
+
+
+NUMBER_RE = re.compile(r"^\d+(\.\d+)*$")
+
+
+def _check_strategy(item: dict, ctx: dict) -> list[tuple[str, str]]:
+    problems = []
+    number = item.get("number")
+    if isinstance(number, float):
+        problems.append(("number", f"write {number!r} in quotes ('{number}') so it is read as text"))
+    elif isinstance(number, str) and number:
+        if not NUMBER_RE.match(number):
+            problems.append(("number", f"{number!r} is not a number like 4.1 or 4.1.2"))
+        parent_number = ctx.get("parent_number")
+        if parent_number and not number.startswith(parent_number + "."):
+            problems.append(("number", f"{number!r} is under {parent_number!r}, so it must start with '{parent_number}.'"))
+    if not item.get("title") and not item.get("text"):
+        problems.append(("", "a strategy needs a title or a text"))
+    return problems
+
+
+def _check_plan(item: dict, ctx: dict) -> list[tuple[str, str]]:
+    start, end = item.get("start_year"), item.get("end_year")
+    if isinstance(start, int) and isinstance(end, int) and start >= end:
+        return [("end_year", f"must be after start_year ({start})")]
+    return []
+
+
+STATUS = tuple(m.Status.values)
+
+STRATEGIES = Node(
+    "strategies",
+    m.Strategy,
+    owner="aim",
+    fields=[F("number", "line"), F("title", "line"), F("text")],
+    natural_key="number",
+    scope="aim",
+    recursive=True,
+    check=_check_strategy,
+)
+
+PLAN_FIELDS = [
+    F("slug", "line", required=True),
+    F("title", "line", required=True),
+    F("short_title", "line"),
+    F("subtitles", "strlist", default=[]),
+    F("tagline", "line"),
+    F("start_year", "int", required=True, min=1990, max=2100),
+    F("end_year", "int", required=True, min=1990, max=2100),
+    F("status", "choice", choices=STATUS, default=m.Status.PUBLISHED),
+    F("introduction"),
+    F("values_intro"),
+    F("principles_name", "line"),
+    F("principles_intro"),
+    F("vision_intro"),
+    F("vision_outro"),
+    F("review_cycle_intro"),
+    F("references_intro"),
+]
+
+PLAN_PARTS = [
+    Node("values", m.SharedValue, owner="plan", fields=[F("name", "line", required=True), F("description")]),
+    Node(
+        "principles",
+        m.Principle,
+        owner="plan",
+        fields=[F("letter", "line", required=True), F("word", "line", required=True), F("description")],
+        natural_key="letter",
+        registry="principle",
+    ),
+    Node(
+        "vision",
+        m.VisionHeading,
+        owner="plan",
+        fields=[F("heading", "line", required=True)],
+        children=[Node("bullets", m.VisionBullet, owner="heading", fields=[F("text", required=True)], scalar=True)],
+    ),
+    Node(
+        "focus_columns",
+        m.FocusColumn,
+        owner="plan",
+        fields=[F("code", "line", required=True), F("name", "line")],
+        natural_key="code",
+        registry="column",
+    ),
+    Node(
+        "strands",
+        m.Strand,
+        owner="plan",
+        fields=[F("slug", "line", required=True), F("name", "line", required=True), F("statement")],
+        natural_key="slug",
+        registry="strand",
+        children=[
+            Node(
+                "rights",
+                m.StrandRight,
+                owner="strand",
+                fields=[F("principle", "ref", required=True, target="principle"), F("text", required=True)],
+                natural_key="principle",
+            )
+        ],
+    ),
+    Node(
+        "aims",
+        m.Aim,
+        owner="plan",
+        fields=[
+            F("code", "line", required=True),
+            F("title", "line", required=True),
+            F("strand", "ref", target="strand"),
+            F("summary", "line"),
+            F("focus", "reflist", target="column", attr="focus_columns"),
+            F("narrative"),
+            F("long_term_goal"),
+            F("strategies_heading", "line"),
+        ],
+        natural_key="code",
+        registry="aim",
+        key_order=(
+            "code", "title", "strand", "summary", "focus", "narrative", "drivers",
+            "long_term_goal", "strategies_heading", "strategies",
+        ),  # fmt: skip
+        children=[
+            Node("drivers", m.Driver, owner="aim", fields=[F("text", required=True)], scalar=True),
+            STRATEGIES,
+        ],
+    ),
+    Node(
+        "key_documents",
+        m.KeyDocument,
+        owner="plan",
+        fields=[F("name", "line", required=True), F("notes")],
+    ),
+    Node(
+        "roles",
+        m.Responsibility,
+        owner="plan",
+        fields=[F("role", "line", required=True)],
+        children=[Node("duties", m.Duty, owner="responsibility", fields=[F("text", required=True)], scalar=True)],
+    ),
+    Node(
+        "review_cycle",
+        m.ReviewPeriod,
+        owner="plan",
+        fields=[
+            F("label", "line", required=True),
+            F("start_month", "int", required=True, min=1, max=12),
+            F("end_month", "int", required=True, min=1, max=12),
+        ],
+        children=[Node("activities", m.ReviewActivity, owner="period", fields=[F("text", required=True)], scalar=True)],
+    ),
+    Node("references", m.Reference, owner="plan", fields=[F("title", "line", required=True), F("notes")]),
+    Node(
+        "glossary",
+        m.GlossaryTerm,
+        owner="plan",
+        fields=[F("term", "line", required=True), F("meaning", required=True)],
+    ),
+    Node(
+        "pocket_guides",
+        m.PocketGuide,
+        owner="plan",
+        fields=[
+            F("year", "year", required=True, attr="academic_year", min=2000, max=2100),
+            F("title", "line", required=True),
+            F("year_label", "line"),
+            F("status", "choice", choices=STATUS, default=m.Status.PUBLISHED),
+            F("intro"),
+            F("aims_heading", "line"),
+            F("milestones_heading", "line"),
+        ],
+        natural_key="year",
+        children=[
+            Node(
+                "column_headlines",
+                m.ColumnHeadline,
+                owner="guide",
+                fields=[F("column", "ref", required=True, target="column"), F("heading", "line")],
+                natural_key="column",
+                children=[
+                    Node("bullets", m.ColumnHeadlineBullet, owner="headline", fields=[F("text", required=True)], scalar=True)
+                ],
+            ),
+            Node(
+                "groups",
+                m.PocketGuideGroup,
+                owner="guide",
+                fields=[
+                    F("name", "line", required=True),
+                    F("strand", "ref", target="strand"),
+                    F("headline", "line"),
+                ],
+                children=[
+                    Node(
+                        "milestones",
+                        m.Milestone,
+                        owner="group",
+                        links=("guide",),
+                        fields=[
+                            F("aim", "ref", required=True, target="aim"),
+                            F("number", "line"),
+                            F("label", "line"),
+                            F("phrase", "line"),
+                            F("milestone", required=True),
+                            F("elaboration"),
+                        ],
+                        natural_key="aim",
+                        scope="guide",
+                    )
+                ],
+            ),
+            Node(
+                "updates",
+                m.PocketGuideUpdate,
+                owner="guide",
+                fields=[F("date", "date", required=True), F("text", required=True)],
+            ),
+        ],
+    ),
+]
+# Which key of the file names an item of each registry, and which model attribute stores it.
+REGISTRIES = {
+    node.registry: next(f for f in node.fields if f.key == node.natural_key)
+    for node in PLAN_PARTS
+    if node.registry
+}
+
+TOP_KEYS = ("format", "version", "trust", "plan")
+
+
+def _node_key_order(node: Node) -> list[str]:
+    if node.key_order:
+        return list(node.key_order)
+    keys = [f.key for f in node.fields] + [c.key for c in node.children]
+    return keys + (["children"] if node.recursive else [])
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+class _Validator:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.registry: dict[str, set] = {name: set() for name in REGISTRIES}
+        self.seen: dict[tuple, str] = {}
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(f"{path}: {message}" if path else message)
+
+    def value(self, f: F, value: Any, path: str, model: type[models.Model]) -> None:
+        """Check one value against its field; `path` names it."""
+        if value is None or value == "" or value == []:
+            if f.required:
+                self.error(path, "is required")
+            return
+        kind = f.kind
+        if kind in ("text", "line"):
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                hint = " (put it in quotes)" if isinstance(value, (float, datetime.date)) else ""
+                self.error(path, f"must be text, not {type(value).__name__}{hint}")
+                return
+            value = str(value)
+            if kind == "line" and "\n" in value.strip():
+                self.error(path, "must be a single line")
+            max_length = getattr(model._meta.get_field(f.model_attr), "max_length", None)
+            if max_length and len(value.strip()) > max_length:
+                self.error(path, f"is {len(value.strip())} characters long; at most {max_length} fit")
+        elif kind in ("int", "year"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                self.error(path, f"must be a whole number, not {value!r}")
+            elif (f.min is not None and value < f.min) or (f.max is not None and value > f.max):
+                self.error(path, f"{value} is outside {f.min}..{f.max}")
+        elif kind == "date":
+            if isinstance(value, str):
+                try:
+                    datetime.date.fromisoformat(value)
+                except ValueError:
+                    self.error(path, f"{value!r} is not a date like 2024-01-31")
+            elif not isinstance(value, datetime.date):
+                self.error(path, f"{value!r} is not a date like 2024-01-31")
+        elif kind == "choice":
+            if value not in f.choices:
+                self.error(path, f"{value!r} is not one of {', '.join(f.choices)}")
+        elif kind == "strlist":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                self.error(path, "must be a list of text lines")
+        elif kind == "ref":
+            if not isinstance(value, (str, int)) or str(value) not in self.registry[f.target]:
+                what = REGISTRIES[f.target].key
+                self.error(path, f"no {f.target} with {what} {value!r} in this plan")
+        elif kind == "reflist":
+            if not isinstance(value, list):
+                self.error(path, "must be a list")
+                return
+            for i, ref in enumerate(value):
+                if str(ref) not in self.registry[f.target]:
+                    what = REGISTRIES[f.target].key
+                    self.error(f"{path}[{i}]", f"no {f.target} with {what} {ref!r} in this plan")
+            if len(set(map(str, value))) != len(value):
+                self.error(path, "lists the same item twice")
+
+    def item(self, fields: list[F], allowed: list[str], item: Any, path: str, model) -> bool:
+        if not isinstance(item, dict):
+            self.error(path, f"must be a mapping of keys to values, not {type(item).__name__}")
+            return False
+        for key in item:
+            if key not in allowed:
+                self.error(f"{path}.{key}" if path else str(key), f"unknown key (expected one of: {', '.join(allowed)})")
+        for f in fields:
+            self.value(f, item.get(f.key), f"{path}.{f.key}" if path else f.key, model)
+        return True
+
+    def node(self, node: Node, items: Any, path: str, ctx: dict) -> None:
+        if items is None:
+            return
+        if not isinstance(items, list):
+            self.error(path, "must be a list")
+            return
+        allowed = _node_key_order(node)
+        for i, item in enumerate(items):
+            here = f"{path}[{i}]"
+            if node.scalar:
+                if isinstance(item, (dict, list)):
+                    self.error(here, "must be a line of text")
+                    continue
+                item = {"text": item}
+            if not self.item(node.fields, allowed, item, here, node.model):
+                continue
+            if node.natural_key and item.get(node.natural_key) not in (None, ""):
+                natural = str(item[node.natural_key])
+                seen_key = (node.key, ctx.get(node.unique_scope), natural)
+                if seen_key in self.seen:
+                    self.error(f"{here}.{node.natural_key}", f"{natural!r} is already used at {self.seen[seen_key]}")
+                else:
+                    self.seen[seen_key] = here
+                if node.registry:
+                    self.registry[node.registry].add(natural)
+            if node.check:
+                for key, message in node.check(item, ctx):
+                    self.error(f"{here}.{key}" if key else here, message)
+            inner = {**ctx, node_context_name(node): here}
+            for child in node.children:
+                self.node(child, item.get(child.key), f"{here}.{child.key}", inner)
+            if node.recursive:
+                number = item.get("number") if isinstance(item.get("number"), str) else None
+                self.node(node, item.get("children"), f"{here}.children", {**ctx, "parent_number": number})
+
+
+def node_context_name(node: Node) -> str:
+    """The name children use for an item of this node (their `owner`)."""
+    names = {
+        m.VisionHeading: "heading",
+        m.Strand: "strand",
+        m.Aim: "aim",
+        m.Responsibility: "responsibility",
+        m.ReviewPeriod: "period",
+        m.PocketGuide: "guide",
+        m.ColumnHeadline: "headline",
+        m.PocketGuideGroup: "group",
+    }
+    return names.get(node.model, node.key)
+
+
+def validate(data: Any) -> None:
+    """Raise PlanFileError listing every problem in `data` (a parsed plan file)."""
+    v = _Validator()
+    if not isinstance(data, dict):
+        raise PlanFileError(["the file must be a mapping with the keys format, version, trust and plan"])
+    for key in data:
+        if key not in TOP_KEYS:
+            v.error(str(key), f"unknown key (expected one of: {', '.join(TOP_KEYS)})")
+    if data.get("format") != FORMAT:
+        v.error("format", f"must be {FORMAT!r}, found {data.get('format')!r}")
+    if data.get("version") != VERSION:
+        v.error("version", f"version {data.get('version')!r} is not supported; this program reads version {VERSION}")
+    trust = data.get("trust")
+    trust_fields = [F("name", "line", required=True), F("slug", "line", required=True)]
+    if trust is None:
+        v.error("trust", "is required")
+    else:
+        v.item(trust_fields, ["name", "slug"], trust, "trust", Trust)
+    plan = data.get("plan")
+    if plan is None:
+        v.error("plan", "is required")
+    elif v.item(PLAN_FIELDS, [f.key for f in PLAN_FIELDS] + [n.key for n in PLAN_PARTS], plan, "plan", m.StrategicPlan):
+        for key, message in _check_plan(plan, {}):
+            v.error(f"plan.{key}", message)
+        if not plan.get("aims"):
+            v.error("plan.aims", "a plan needs at least one aim")
+        for node in PLAN_PARTS:
+            v.node(node, plan.get(node.key), f"plan.{node.key}", {"plan": "plan"})
+        for i, guide in enumerate(plan.get("pocket_guides") or []):
+            if isinstance(guide, dict) and not guide.get("groups"):
+                v.error(f"plan.pocket_guides[{i}].groups", "a pocket guide needs at least one group")
+    if v.errors:
+        raise PlanFileError(v.errors)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def _clean(f: F, value: Any) -> Any:
+    """The value as stored: text trimmed with Unix line ends, defaults filled in."""
+    if value is None or value == "":
+        if f.default is not None:
+            return list(f.default) if isinstance(f.default, list) else f.default
+        return "" if f.kind in ("text", "line", "ref") else None
+    if f.kind in ("text", "line"):
+        return str(value).replace("\r\n", "\n").strip()
+    if f.kind == "date" and isinstance(value, str):
+        return datetime.date.fromisoformat(value)
+    if f.kind == "strlist":
+        return [s.strip() for s in value]
+    return value
+
+
+class _Writer:
+    def __init__(self, user, reason: str) -> None:
+        self.user = user
+        self.reason = reason
+        self.registry: dict[tuple[str, str], models.Model] = {}
+        # Rows matched across a whole scope (a milestone may move between groups) are pruned
+        # once the whole file is written: {(model, scope attribute, scope object): kept pks}.
+        self.touched: dict[tuple, set[int]] = {}
+        self.changes = 0
+
+    def save(self, obj: models.Model, changed: bool) -> None:
+        if not changed:
+            return
+        obj._change_reason = self.reason
+        if self.user is not None:
+            obj._history_user = self.user
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+        obj.save()
+        self.changes += 1
+
+    def assign(self, obj: models.Model, f: F, value: Any) -> bool:
+        """Set one field on `obj`; True when that changed it. M2M refs are set after saving."""
+        value = _clean(f, value)
+        if f.kind == "reflist":
+            return False
+        if f.kind == "ref":
+            target = self.registry[(f.target, str(value))] if value else None
+            if getattr(obj, f"{f.model_attr}_id") != (target.pk if target else None):
+                setattr(obj, f.model_attr, target)
+                return True
+            return False
+        if f.kind == "year":
+            year, _ = m.AcademicYear.objects.get_or_create(start_year=value)
+            if obj.academic_year_id != year.pk:
+                obj.academic_year = year
+                return True
+            return False
+        if getattr(obj, f.model_attr) != value:
+            setattr(obj, f.model_attr, value)
+            return True
+        return False
+
+    def set_refs(self, obj: models.Model, fields: list[F], item: dict) -> None:
+        for f in fields:
+            if f.kind != "reflist":
+                continue
+            wanted = [self.registry[(f.target, str(code))] for code in item.get(f.key) or []]
+            manager = getattr(obj, f.model_attr)
+            if {o.pk for o in manager.all()} != {o.pk for o in wanted}:
+                obj._change_reason = self.reason
+                manager.set(wanted)
+                self.changes += 1
+
+    def key_of_row(self, node: Node, obj: models.Model) -> tuple:
+        if node.natural_key:
+            f = next(f for f in node.fields if f.key == node.natural_key)
+            value = getattr(obj, f.model_attr)
+            if f.kind == "ref":
+                value = getattr(value, REGISTRIES[f.target].model_attr)
+            elif f.kind == "year":
+                value = value.start_year
+            if value not in (None, ""):
+                return ("key", str(value))
+        parent = getattr(obj, "parent_id", None) if node.recursive else None
+        return ("at", parent, obj.order)
+
+    def key_of_item(self, node: Node, item: dict, index: int, parent) -> tuple:
+        if node.natural_key and item.get(node.natural_key) not in (None, ""):
+            return ("key", str(item[node.natural_key]))
+        return ("at", parent.pk if parent is not None else None, index)
+
+    def write_node(self, node: Node, items: list, ctx: dict, parent=None) -> None:
+        scope_attr = node.unique_scope
+        scope_obj = ctx[scope_attr]
+        rows = node.model.objects.filter(**{scope_attr: scope_obj})
+        scoped = node.unique_scope != node.owner or node.recursive
+        if node.scalar:
+            items = [{"text": item} for item in items]
+        existing = {self.key_of_row(node, row): row for row in rows}
+        wanted = {self.key_of_item(node, item, i, parent) for i, item in enumerate(items)}
+        if not scoped:
+            # Plain lists: rows no longer in the file go first, so new rows never collide.
+            for key, row in existing.items():
+                if key not in wanted:
+                    row.delete()
+                    self.changes += 1
+        touched = self.touched.setdefault((node.model, scope_attr, scope_obj.pk), set())
+        for index, item in enumerate(items):
+            key = self.key_of_item(node, item, index, parent)
+            obj = existing.get(key)
+            created = obj is None
+            if created:
+                obj = node.model()
+            changed = created
+            for attr in (node.owner, *node.links):
+                if getattr(obj, f"{attr}_id", None) != ctx[attr].pk:
+                    setattr(obj, attr, ctx[attr])
+                    changed = True
+            if node.recursive and obj.parent_id != (parent.pk if parent else None):
+                obj.parent = parent
+                changed = True
+            if hasattr(obj, "order") and obj.order != index:
+                obj.order = index
+                changed = True
+            for f in node.fields:
+                changed |= self.assign(obj, f, item.get(f.key))
+            self.save(obj, changed)
+            touched.add(obj.pk)
+            self.set_refs(obj, node.fields, item)
+            if node.registry:
+                self.registry[(node.registry, str(item[node.natural_key]))] = obj
+            inner = {**ctx, node_context_name(node): obj}
+            for child in node.children:
+                self.write_node(child, item.get(child.key) or [], inner)
+            if node.recursive:
+                self.write_node(node, item.get("children") or [], ctx, parent=obj)
+
+    def prune(self) -> None:
+        for (model, scope_attr, scope_pk), kept in self.touched.items():
+            stale = model.objects.filter(**{f"{scope_attr}_id": scope_pk}).exclude(pk__in=kept)
+            for row in stale:
+                row.delete()
+                self.changes += 1
+
+
+@dataclass
+class ImportResult:
+    plan: m.StrategicPlan
+    created: bool
+    changes: int
+
+
+def import_plan_data(data: Any, *, user=None, source: str = "plan file") -> ImportResult:
+    """Validate and write a parsed plan file; all or nothing."""
+    validate(data)
+    writer = _Writer(user, reason=f"Imported from {source}")
+    with transaction.atomic():
+        trust, created_trust = Trust.objects.get_or_create(
+            slug=data["trust"]["slug"], defaults={"name": data["trust"]["name"]}
+        )
+        if trust.name != data["trust"]["name"].strip():
+            trust.name = data["trust"]["name"].strip()
+            writer.save(trust, True)
+        plan_data = data["plan"]
+        plan = m.StrategicPlan.objects.filter(slug=plan_data["slug"]).first()
+        created = plan is None
+        if created:
+            plan = m.StrategicPlan()
+        changed = created or plan.trust_id != trust.pk
+        plan.trust = trust
+        for f in PLAN_FIELDS:
+            changed |= writer.assign(plan, f, plan_data.get(f.key))
+        writer.save(plan, changed)
+        for node in PLAN_PARTS:
+            writer.write_node(node, plan_data.get(node.key) or [], {"plan": plan})
+        writer.prune()
+    return ImportResult(plan=plan, created=created, changes=writer.changes)
+
+
+def load(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PlanFileError([f"{where}the file is not valid YAML ({problem})"]) from exc
+
+
+def import_plan_text(text: str, *, user=None, source: str = "plan file") -> ImportResult:
+    return import_plan_data(load(text), user=user, source=source)
+
+
+# ---------------------------------------------------------------------------------------------
+# Export
+
+
+def _export_value(f: F, obj: models.Model) -> Any:
+    value = getattr(obj, f.model_attr)
+    if f.kind == "ref":
+        return getattr(value, REGISTRIES[f.target].model_attr) if value is not None else None
+    if f.kind == "reflist":
+        return [getattr(o, REGISTRIES[f.target].model_attr) for o in value.order_by("order", "pk")]
+    if f.kind == "year":
+        return value.start_year
+    if f.kind == "date":
+        return value.isoformat()
+    return value
+
+
+def _export_item(fields: list[F], obj: models.Model, keys: list[str]) -> dict:
+    out: dict[str, Any] = {}
+    values = {f.key: _export_value(f, obj) for f in fields}
+    for key in keys:
+        if key in values and values[key] not in (None, "", []):
+            out[key] = values[key]
+    return out
+
+
+def _export_node(node: Node, rows) -> list[dict]:
+    result = []
+    keys = _node_key_order(node)
+    if node.scalar:
+        return [obj.text for obj in rows]
+    for obj in rows:
+        item = _export_item(node.fields, obj, keys)
+        for child in node.children:
+            manager = getattr(obj, child.model._meta.get_field(child.owner).remote_field.related_name)
+            child_rows = manager.filter(parent=None) if child.recursive else manager.all()
+            exported = _export_node(child, child_rows)
+            if exported:
+                item[child.key] = exported
+        if node.recursive:
+            exported = _export_node(node, obj.children.all())
+            if exported:
+                item["children"] = exported
+        result.append({k: item[k] for k in keys if k in item})
+    return result
+
+
+def export_plan_data(plan: m.StrategicPlan) -> dict:
+    plan_out = _export_item(PLAN_FIELDS, plan, [f.key for f in PLAN_FIELDS])
+    for node in PLAN_PARTS:
+        manager = getattr(plan, node.model._meta.get_field("plan").remote_field.related_name)
+        exported = _export_node(node, manager.all())
+        if exported:
+            plan_out[node.key] = exported
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "trust": {"name": plan.trust.name, "slug": plan.trust.slug},
+        "plan": plan_out,
+    }
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def export_plan_text(plan: m.StrategicPlan) -> str:
+    return yaml.dump(
+        export_plan_data(plan), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+    )

@@ -1,0 +1,102 @@
+"""Reads of the plan, each starting from what the person may see, each a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+from django.http import Http404
+
+from smart_trust import policy
+
+from .models import Aim, Milestone, PocketGuide, StrategicPlan, Strategy
+
+
+def plan_for(user, slug: str) -> StrategicPlan:
+    """The plan with this slug if the person may see it; otherwise 404 (never reveal a draft)."""
+    plan = StrategicPlan.objects.select_related("trust").filter(slug=slug).first()
+    if plan is None or not policy.can_view_plan(user, plan):
+        raise Http404("No such plan")
+    return plan
+
+
+def guides_for(user, plan: StrategicPlan) -> list[PocketGuide]:
+    return list(PocketGuide.objects.visible_to(user).filter(plan=plan).select_related("academic_year"))
+
+
+def strands_with_aims(plan: StrategicPlan) -> tuple[list, list[Aim]]:
+    """The strands in order, each with its aims, and the aims that belong to no strand."""
+    aims = list(plan.aims.prefetch_related("focus_columns"))
+    strands = list(plan.strands.all())
+    for strand in strands:
+        strand.aim_list = [a for a in aims if a.strand_id == strand.pk]
+    return strands, [a for a in aims if a.strand_id is None]
+
+
+@dataclass
+class StrategyNode:
+    strategy: Strategy
+    children: list[StrategyNode]
+
+
+def strategy_tree(aim: Aim) -> list[StrategyNode]:
+    """All strategies of an aim, nested, from one query."""
+    rows = list(aim.strategies.all())
+    nodes = {s.pk: StrategyNode(s, []) for s in rows}
+    roots = []
+    for s in rows:
+        (nodes[s.parent_id].children if s.parent_id in nodes else roots).append(nodes[s.pk])
+    return roots
+
+
+def aim_page(plan: StrategicPlan, code: str, user) -> dict:
+    aim = (
+        plan.aims.select_related("strand")
+        .prefetch_related("focus_columns", "drivers")
+        .filter(code=code)
+        .first()
+    )
+    if aim is None:
+        raise Http404("No such aim")
+    milestones = (
+        Milestone.objects.filter(aim=aim, guide__in=PocketGuide.objects.visible_to(user))
+        .select_related("guide__academic_year")
+        .order_by("-guide__academic_year__start_year")
+    )
+    siblings = list(plan.aims.only("code", "title", "order"))
+    index = next(i for i, a in enumerate(siblings) if a.pk == aim.pk)
+    return {
+        "aim": aim,
+        "position": index + 1,
+        "strategies": strategy_tree(aim),
+        "milestones": list(milestones),
+        "focus_columns": list(plan.focus_columns.all()),
+        "previous_aim": siblings[index - 1] if index > 0 else None,
+        "next_aim": siblings[index + 1] if index + 1 < len(siblings) else None,
+    }
+
+
+def pocket_guide_for(user, plan: StrategicPlan, year_slug: str) -> PocketGuide:
+    try:
+        start_year = int(year_slug.split("-")[0])
+    except ValueError:
+        raise Http404("No such year") from None
+    guide = (
+        PocketGuide.objects.visible_to(user)
+        .filter(plan=plan, academic_year__start_year=start_year)
+        .select_related("academic_year", "plan")
+        .prefetch_related(
+            Prefetch(
+                "groups__milestones",
+                queryset=Milestone.objects.select_related("aim").prefetch_related("aim__focus_columns"),
+            ),
+            "groups__strand",
+            "column_headlines__bullets",
+            "column_headlines__column",
+            "updates",
+        )
+        .first()
+    )
+    if guide is None or guide.academic_year.slug != year_slug:
+        raise Http404("No pocket guide for that year")
+    return guide

@@ -1,0 +1,148 @@
+"""Read-only pages of the strategic plan and its pocket guides."""
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from . import selectors
+from .models import PocketGuide, StrategicPlan
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    title: str
+    template: str
+    prefetch: tuple[str, ...] = ()
+
+
+# The plan's sections in the order of the document. Each gets its own URL (plans:<slug>).
+SECTIONS = [
+    Section("introduction", "Introduction", "plans/section_introduction.html"),
+    Section("values", "Shared values", "plans/section_values.html", ("values",)),
+    Section("principles", "Our principles", "plans/section_principles.html", ("principles",)),
+    Section("vision", "Our shared vision", "plans/section_vision.html", ("vision__bullets",)),
+    Section("key-documents", "Key documents", "plans/section_key_documents.html", ("key_documents",)),
+    Section("roles", "Roles and responsibilities", "plans/section_roles.html", ("roles__duties",)),
+    Section("review-cycle", "Our review cycle", "plans/section_review_cycle.html", ("review_cycle__activities",)),
+    Section("references", "References and further reading", "plans/section_references.html", ("references",)),
+    Section("glossary", "Glossary", "plans/section_glossary.html", ("glossary",)),
+]
+SECTIONS_BY_SLUG = {s.slug: s for s in SECTIONS}
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    plans = list(StrategicPlan.objects.visible_to(request.user).select_related("trust"))
+    guides = list(
+        PocketGuide.objects.visible_to(request.user)
+        .filter(plan__in=plans)
+        .select_related("academic_year", "plan")
+    )
+    return render(request, "plans/home.html", {"plans": plans, "guides": guides})
+
+
+@require_GET
+def plan_list(request: HttpRequest) -> HttpResponse:
+    plans = StrategicPlan.objects.visible_to(request.user).select_related("trust")
+    return render(request, "plans/plan_list.html", {"plans": plans})
+
+
+@require_GET
+def contents(request: HttpRequest, plan: str) -> HttpResponse:
+    plan_obj = selectors.plan_for(request.user, plan)
+    strands, loose_aims = selectors.strands_with_aims(plan_obj)
+    present = _present_sections(plan_obj)
+    return render(
+        request,
+        "plans/contents.html",
+        {
+            "plan": plan_obj,
+            "strands": strands,
+            "loose_aims": loose_aims,
+            "guides": selectors.guides_for(request.user, plan_obj),
+            "front_sections": [s for s in SECTIONS[:4] if s.slug in present],
+            "back_sections": [s for s in SECTIONS[4:] if s.slug in present],
+        },
+    )
+
+
+def _present_sections(plan: StrategicPlan) -> set[str]:
+    """Sections that have something to show, so the contents never links to an empty page."""
+    present = {"introduction"} if plan.introduction else set()
+    counts = {
+        "values": plan.values,
+        "principles": plan.principles,
+        "vision": plan.vision,
+        "key-documents": plan.key_documents,
+        "roles": plan.roles,
+        "review-cycle": plan.review_cycle,
+        "references": plan.references,
+        "glossary": plan.glossary,
+    }
+    present |= {slug for slug, manager in counts.items() if manager.exists()}
+    if plan.vision_intro:
+        present.add("vision")
+    return present
+
+
+@require_GET
+def section(request: HttpRequest, plan: str, section: str) -> HttpResponse:
+    plan_obj = selectors.plan_for(request.user, plan)
+    spec = SECTIONS_BY_SLUG[section]
+    if section not in _present_sections(plan_obj):
+        raise Http404("This plan has no such section")
+    context = {"plan": plan_obj, "section": spec}
+    if spec.prefetch:
+        name = spec.prefetch[0].split("__")[0]
+        context["items"] = getattr(plan_obj, name).prefetch_related(*[p for p in spec.prefetch if "__" in p])
+    if section == "principles":
+        context["strands"] = plan_obj.strands.prefetch_related("rights__principle")
+    index = SECTIONS.index(spec)
+    context["previous_section"] = SECTIONS[index - 1] if index > 0 else None
+    context["next_section"] = SECTIONS[index + 1] if index + 1 < len(SECTIONS) else None
+    return render(request, spec.template, context)
+
+
+@require_GET
+def strand(request: HttpRequest, plan: str, strand: str) -> HttpResponse:
+    plan_obj = selectors.plan_for(request.user, plan)
+    strand_obj = plan_obj.strands.filter(slug=strand).first()
+    if strand_obj is None:
+        raise Http404("No such strand")
+    rights = strand_obj.rights.select_related("principle").order_by("principle__order")
+    aims = strand_obj.aims.prefetch_related("focus_columns")
+    return render(
+        request,
+        "plans/strand.html",
+        {"plan": plan_obj, "strand": strand_obj, "rights": rights, "aims": aims},
+    )
+
+
+@require_GET
+def aim(request: HttpRequest, plan: str, aim: str) -> HttpResponse:
+    plan_obj = selectors.plan_for(request.user, plan)
+    context = selectors.aim_page(plan_obj, aim, request.user)
+    return render(request, "plans/aim.html", {"plan": plan_obj, **context})
+
+
+@require_GET
+def pocket_guide(request: HttpRequest, plan: str, year: str) -> HttpResponse:
+    plan_obj = selectors.plan_for(request.user, plan)
+    guide = selectors.pocket_guide_for(request.user, plan_obj, year)
+    return render(
+        request,
+        "plans/pocket_guide.html",
+        {"plan": plan_obj, "guide": guide, "focus_columns": list(plan_obj.focus_columns.all())},
+    )
+
+
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """For load balancers and `docker compose`: the app answers and its database does."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

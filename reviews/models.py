@@ -1,0 +1,1 @@
+"""Termly RAG ratings and the review cycle arrive here (see README, roadmap)."""

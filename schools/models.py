@@ -1,0 +1,52 @@
+"""The trust and its schools (academies)."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class Trust(models.Model):
+    """A multi-academy trust. One deployment serves one trust today, but nothing assumes it."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    short_name = models.CharField(max_length=50, blank=True, help_text="e.g. SMART")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Phase(models.TextChoices):
+    PRIMARY = "primary", "Primary"
+    SECONDARY = "secondary", "Secondary"
+    ALL_THROUGH = "all_through", "All-through"
+    SPECIAL = "special", "Special"
+
+
+class School(models.Model):
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="schools")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField()
+    phase = models.CharField(max_length=20, choices=Phase.choices)
+    urn = models.CharField(
+        "URN",
+        max_length=7,
+        unique=True,
+        validators=[RegexValidator(r"^\d{6,7}$", "A URN is six or seven digits.")],
+        help_text="The DfE unique reference number.",
+    )
+    lgc_name = models.CharField("local governing committee", max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["trust", "slug"], name="school_slug_unique_in_trust"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
