@@ -85,16 +85,12 @@ class RoleAssignment(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(max_length=20, choices=Role.choices)
     trust = models.ForeignKey("schools.Trust", on_delete=models.CASCADE, related_name="roles")
-    school = models.ForeignKey(
-        "schools.School", on_delete=models.CASCADE, null=True, blank=True, related_name="roles"
-    )
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, null=True, blank=True, related_name="roles")
     is_chair = models.BooleanField("chair of the LGC", default=False)
     is_link_governor = models.BooleanField("link governor", default=False)
     link_area = models.CharField(max_length=200, blank=True, help_text="e.g. SEND, safeguarding")
     granted_at = models.DateTimeField(default=timezone.now)
-    granted_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    granted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     history = HistoricalRecords()
 
     class Meta:

@@ -119,9 +119,7 @@ class Principle(Ordered):
     history = HistoricalRecords()
 
     class Meta(Ordered.Meta):
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "letter"], name="principle_letter_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["plan", "letter"], name="principle_letter_unique")]
 
     def __str__(self) -> str:
         return f"{self.letter} - {self.word}"
@@ -154,9 +152,7 @@ class FocusColumn(Ordered):
     history = HistoricalRecords()
 
     class Meta(Ordered.Meta):
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "code"], name="focus_column_code_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="focus_column_code_unique")]
 
     def __str__(self) -> str:
         return self.name or self.code
@@ -188,9 +184,7 @@ class StrandRight(Ordered):
     history = HistoricalRecords()
 
     class Meta(Ordered.Meta):
-        constraints = [
-            models.UniqueConstraint(fields=["strand", "principle"], name="one_right_per_principle")
-        ]
+        constraints = [models.UniqueConstraint(fields=["strand", "principle"], name="one_right_per_principle")]
 
     def __str__(self) -> str:
         return self.text
@@ -198,9 +192,7 @@ class StrandRight(Ordered):
 
 class Aim(Ordered):
     plan = models.ForeignKey(StrategicPlan, on_delete=models.CASCADE, related_name="aims")
-    strand = models.ForeignKey(
-        Strand, on_delete=models.SET_NULL, null=True, blank=True, related_name="aims"
-    )
+    strand = models.ForeignKey(Strand, on_delete=models.SET_NULL, null=True, blank=True, related_name="aims")
     code = models.CharField(max_length=20, help_text="e.g. TSP1")
     title = models.CharField(max_length=200)
     summary = models.CharField(max_length=500, blank=True)
@@ -235,9 +227,7 @@ class Strategy(Ordered):
     """A key strategy; numbered (2.4, 2.4.1) or a plain bullet, nested under `parent`."""
 
     aim = models.ForeignKey(Aim, on_delete=models.CASCADE, related_name="strategies")
-    parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
-    )
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
     number = models.CharField(max_length=20, blank=True)
     title = models.CharField(max_length=300, blank=True)
     text = models.TextField(blank=True)
@@ -387,17 +377,13 @@ class PocketGuide(models.Model):
 
     class Meta:
         ordering = ["-academic_year__start_year"]
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "academic_year"], name="one_guide_per_year")
-        ]
+        constraints = [models.UniqueConstraint(fields=["plan", "academic_year"], name="one_guide_per_year")]
 
     def __str__(self) -> str:
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "plans:pocket_guide", kwargs={"plan": self.plan.slug, "year": self.academic_year.slug}
-        )
+        return reverse("plans:pocket_guide", kwargs={"plan": self.plan.slug, "year": self.academic_year.slug})
 
 
 class ColumnHeadline(Ordered):
@@ -426,9 +412,7 @@ class PocketGuideGroup(Ordered):
 
     guide = models.ForeignKey(PocketGuide, on_delete=models.CASCADE, related_name="groups")
     name = models.CharField(max_length=200)
-    strand = models.ForeignKey(
-        Strand, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    strand = models.ForeignKey(Strand, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     headline = models.CharField(max_length=300, blank=True)
     history = HistoricalRecords()
 
@@ -451,9 +435,7 @@ class Milestone(Ordered):
     history = HistoricalRecords()
 
     class Meta(Ordered.Meta):
-        constraints = [
-            models.UniqueConstraint(fields=["guide", "aim"], name="one_milestone_per_aim_per_year")
-        ]
+        constraints = [models.UniqueConstraint(fields=["guide", "aim"], name="one_milestone_per_aim_per_year")]
 
     def __str__(self) -> str:
         return self.milestone[:80]

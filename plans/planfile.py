@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 from django.db import models, transaction
@@ -91,7 +92,9 @@ def _check_strategy(item: dict, ctx: dict) -> list[tuple[str, str]]:
             problems.append(("number", f"{number!r} is not a number like 4.1 or 4.1.2"))
         parent_number = ctx.get("parent_number")
         if parent_number and not number.startswith(parent_number + "."):
-            problems.append(("number", f"{number!r} is under {parent_number!r}, so it must start with '{parent_number}.'"))
+            problems.append(
+                ("number", f"{number!r} is under {parent_number!r}, so it must start with '{parent_number}.'")
+            )
     if not item.get("title") and not item.get("text"):
         problems.append(("", "a strategy needs a title or a text"))
     return problems
@@ -195,8 +198,16 @@ PLAN_PARTS = [
         natural_key="code",
         registry="aim",
         key_order=(
-            "code", "title", "strand", "summary", "focus", "narrative", "drivers",
-            "long_term_goal", "strategies_heading", "strategies",
+            "code",
+            "title",
+            "strand",
+            "summary",
+            "focus",
+            "narrative",
+            "drivers",
+            "long_term_goal",
+            "strategies_heading",
+            "strategies",
         ),  # fmt: skip
         children=[
             Node("drivers", m.Driver, owner="aim", fields=[F("text", required=True)], scalar=True),
@@ -256,7 +267,13 @@ PLAN_PARTS = [
                 fields=[F("column", "ref", required=True, target="column"), F("heading", "line")],
                 natural_key="column",
                 children=[
-                    Node("bullets", m.ColumnHeadlineBullet, owner="headline", fields=[F("text", required=True)], scalar=True)
+                    Node(
+                        "bullets",
+                        m.ColumnHeadlineBullet,
+                        owner="headline",
+                        fields=[F("text", required=True)],
+                        scalar=True,
+                    )
                 ],
             ),
             Node(
@@ -298,9 +315,7 @@ PLAN_PARTS = [
 ]
 # Which key of the file names an item of each registry, and which model attribute stores it.
 REGISTRIES = {
-    node.registry: next(f for f in node.fields if f.key == node.natural_key)
-    for node in PLAN_PARTS
-    if node.registry
+    node.registry: next(f for f in node.fields if f.key == node.natural_key) for node in PLAN_PARTS if node.registry
 }
 
 TOP_KEYS = ("format", "version", "trust", "plan")
@@ -384,7 +399,9 @@ class _Validator:
             return False
         for key in item:
             if key not in allowed:
-                self.error(f"{path}.{key}" if path else str(key), f"unknown key (expected one of: {', '.join(allowed)})")
+                self.error(
+                    f"{path}.{key}" if path else str(key), f"unknown key (expected one of: {', '.join(allowed)})"
+                )
         for f in fields:
             self.value(f, item.get(f.key), f"{path}.{f.key}" if path else f.key, model)
         return True
@@ -742,6 +759,4 @@ _Dumper.add_representer(str, _represent_str)
 
 
 def export_plan_text(plan: m.StrategicPlan) -> str:
-    return yaml.dump(
-        export_plan_data(plan), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
-    )
+    return yaml.dump(export_plan_data(plan), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

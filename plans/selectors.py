@@ -50,12 +50,7 @@ def strategy_tree(aim: Aim) -> list[StrategyNode]:
 
 
 def aim_page(plan: StrategicPlan, code: str, user) -> dict:
-    aim = (
-        plan.aims.select_related("strand")
-        .prefetch_related("focus_columns", "drivers")
-        .filter(code=code)
-        .first()
-    )
+    aim = plan.aims.select_related("strand").prefetch_related("focus_columns", "drivers").filter(code=code).first()
     if aim is None:
         raise Http404("No such aim")
     milestones = (

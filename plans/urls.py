@@ -10,7 +10,4 @@ urlpatterns = [
     path("<slug:plan>/strands/<slug:strand>/", views.strand, name="strand"),
     path("<slug:plan>/aims/<str:aim>/", views.aim, name="aim"),
     path("<slug:plan>/pocket-guide/<str:year>/", views.pocket_guide, name="pocket_guide"),
-] + [
-    path(f"<slug:plan>/{s.slug}/", views.section, {"section": s.slug}, name=s.slug)
-    for s in views.SECTIONS
-]
+] + [path(f"<slug:plan>/{s.slug}/", views.section, {"section": s.slug}, name=s.slug) for s in views.SECTIONS]

@@ -38,9 +38,7 @@ SECTIONS_BY_SLUG = {s.slug: s for s in SECTIONS}
 def home(request: HttpRequest) -> HttpResponse:
     plans = list(StrategicPlan.objects.visible_to(request.user).select_related("trust"))
     guides = list(
-        PocketGuide.objects.visible_to(request.user)
-        .filter(plan__in=plans)
-        .select_related("academic_year", "plan")
+        PocketGuide.objects.visible_to(request.user).filter(plan__in=plans).select_related("academic_year", "plan")
     )
     return render(request, "plans/home.html", {"plans": plans, "guides": guides})
 
