@@ -44,6 +44,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
+    # Who changed a person's name, e-mail or access, and when; never the password hash.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -99,8 +101,8 @@ class RoleAssignment(models.Model):
             models.CheckConstraint(
                 name="role_scope_matches_role",
                 condition=(
-                    Q(role__in=[r.value for r in TRUST_ROLES], school__isnull=True)
-                    | Q(role__in=[r.value for r in SCHOOL_ROLES], school__isnull=False)
+                    Q(role__in=sorted(TRUST_ROLES), school__isnull=True)
+                    | Q(role__in=sorted(SCHOOL_ROLES), school__isnull=False)
                 ),
                 violation_error_message="Trust roles have no school; school roles need one.",
             ),

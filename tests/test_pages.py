@@ -92,7 +92,7 @@ def make_person(role=None, school=None, **extra) -> User:
     return person
 
 
-def test_draft_plan_is_hidden_from_the_public_and_staff_but_not_from_the_trust(client, demo):
+def test_draft_plan_is_read_only_by_those_consulted_on_it(client, demo):
     StrategicPlan.objects.filter(slug=PLAN).update(status=Status.DRAFT)
     urls = [
         reverse("plans:contents", args=[PLAN]),
@@ -103,8 +103,12 @@ def test_draft_plan_is_hidden_from_the_public_and_staff_but_not_from_the_trust(c
     for person, expected in [
         (None, 404),
         (make_person(Role.STAFF, school), 404),
+        (make_person(Role.MIDDLE_LEADER, school), 404),
+        (make_person(is_staff=True), 404),  # admin access alone is not a role
         (make_person(Role.TRUSTEE), 200),
-        (make_person(is_staff=True), 200),
+        (make_person(Role.HEADTEACHER, school), 200),  # consulted on drafts
+        (make_person(Role.LOCAL_GOVERNOR, school), 200),
+        (make_person(is_superuser=True), 200),
     ]:
         client.logout()
         if person:

@@ -1,0 +1,56 @@
+from django import forms
+
+from schools.models import School
+
+from .models import SCHOOL_ROLES, Role, User
+
+
+class EmailLowercaseMixin:
+    def clean_email(self):
+        # Addresses are stored in lower case, so uniqueness is checked the same way.
+        return self.cleaned_data["email"].strip().lower()
+
+
+class PersonForm(EmailLowercaseMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "email"]
+        labels = {"full_name": "Full name", "email": "E-mail address"}
+
+
+class PersonEditForm(EmailLowercaseMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "email", "is_active"]
+        labels = {"full_name": "Full name", "email": "E-mail address", "is_active": "Can sign in"}
+
+
+class RoleGrantForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    school = forms.ModelChoiceField(
+        queryset=School.objects.none(),
+        required=False,
+        help_text="Needed for school roles (local governor, headteacher, leaders, staff); left empty for trust roles.",
+    )
+    is_chair = forms.BooleanField(required=False, label="Chair of the LGC")
+    is_link_governor = forms.BooleanField(required=False, label="Link governor")
+    link_area = forms.CharField(required=False, max_length=200, label="Link area", help_text="e.g. SEND, safeguarding")
+
+    def __init__(self, *args, trust, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = School.objects.filter(trust=trust)
+
+    def clean(self):
+        data = super().clean()
+        role, school = data.get("role"), data.get("school")
+        if role in SCHOOL_ROLES and school is None:
+            self.add_error("school", f"A {Role(role).label.lower()} belongs to one school: choose it.")
+        if role and role not in SCHOOL_ROLES and school is not None:
+            self.add_error("school", f"A {Role(role).label} works for the whole trust: leave the school empty.")
+        if role != Role.LOCAL_GOVERNOR and (data.get("is_chair") or data.get("is_link_governor")):
+            self.add_error("role", "Only a local governor can be chair or link governor.")
+        return data
+
+
+class RoleRemoveForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=200, label="Reason (kept in the history)")

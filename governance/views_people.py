@@ -1,0 +1,140 @@
+"""The central team's people screens: list, add, edit, grant and remove roles, with history.
+
+Only people the policy lets manage people reach these pages; anyone else signed in gets 403
+(the pages' existence is no secret), anonymous visitors are sent to sign in.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from smart_trust import policy
+
+from . import services
+from .forms import PersonEditForm, PersonForm, RoleGrantForm, RoleRemoveForm
+from .models import Role, RoleAssignment, User
+
+
+def _require_people_manager(request: HttpRequest) -> None:
+    if not policy.can_manage_people(request.user):
+        raise PermissionDenied("Only the central team manages people.")
+
+
+def _trust(request: HttpRequest):
+    from schools.models import Trust
+
+    held = request.user.roles.select_related("trust").first()
+    return held.trust if held else Trust.objects.order_by("pk").first()
+
+
+@login_required
+@require_http_methods(["GET"])
+def people_list(request: HttpRequest) -> HttpResponse:
+    _require_people_manager(request)
+    people = User.objects.order_by("full_name", "email")
+    query = request.GET.get("q", "").strip()
+    role = request.GET.get("role", "")
+    if query:
+        people = people.filter(Q(full_name__icontains=query) | Q(email__icontains=query))
+    if role in Role.values:
+        people = people.filter(roles__role=role).distinct()
+    page = Paginator(people.prefetch_related("roles__school"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "governance/people_list.html",
+        {"page": page, "query": query, "role": role, "roles": Role.choices},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_add(request: HttpRequest) -> HttpResponse:
+    _require_people_manager(request)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = services.person_create(
+            email=form.cleaned_data["email"], full_name=form.cleaned_data["full_name"], by=request.user
+        )
+        messages.success(request, f"{person} added. Grant them a role below.")
+        return redirect("person_detail", pk=person.pk)
+    return render(request, "governance/person_form.html", {"form": form, "title": "Add a person"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_people_manager(request)
+    person = get_object_or_404(User, pk=pk)
+    form = PersonEditForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        services.person_update(by=request.user, person=person, **form.cleaned_data)
+        messages.success(request, f"{person} saved.")
+        return redirect("person_detail", pk=person.pk)
+    return render(request, "governance/person_form.html", {"form": form, "title": f"Edit {person}", "person": person})
+
+
+def _person_page(request: HttpRequest, person: User, grant_form: RoleGrantForm, status: int = 200) -> HttpResponse:
+    history = (
+        RoleAssignment.history.filter(user_id=person.pk)
+        .select_related("history_user", "school")
+        .order_by("-history_date")[:50]
+    )
+    return render(
+        request,
+        "governance/person_detail.html",
+        {
+            "person": person,
+            "assignments": person.roles.select_related("school", "trust", "granted_by"),
+            "grant_form": grant_form,
+            "remove_form": RoleRemoveForm(),
+            "history": history,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_people_manager(request)
+    person = get_object_or_404(User, pk=pk)
+    return _person_page(request, person, RoleGrantForm(trust=_trust(request)))
+
+
+@login_required
+@require_POST
+def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_people_manager(request)
+    person = get_object_or_404(User, pk=pk)
+    trust = _trust(request)
+    form = RoleGrantForm(request.POST, trust=trust)
+    if form.is_valid():
+        try:
+            assignment = services.role_grant(person=person, trust=trust, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"{person} is now {assignment}.")
+            return redirect("person_detail", pk=person.pk)
+    return _person_page(request, person, form, status=400)
+
+
+@login_required
+@require_POST
+def role_remove(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+    _require_people_manager(request)
+    assignment = get_object_or_404(
+        RoleAssignment.objects.select_related("school", "trust"), pk=assignment_pk, user_id=pk
+    )
+    form = RoleRemoveForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    label = str(assignment)
+    services.role_remove(assignment=assignment, by=request.user, reason=reason)
+    messages.success(request, f"Removed: {label}.")
+    return redirect("person_detail", pk=pk)

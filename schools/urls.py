@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "schools"
+
+urlpatterns = [
+    path("", views.school_list, name="index"),
+    path("<slug:slug>/", views.school_detail, name="detail"),
+]

@@ -1,0 +1,44 @@
+"""Schools: the list a person may see and one page per school."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from governance.models import Role, RoleAssignment
+from smart_trust import policy
+
+from .models import School
+
+LEADERSHIP = [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.MIDDLE_LEADER]
+
+
+@require_GET
+@login_required
+def school_list(request: HttpRequest) -> HttpResponse:
+    heads = RoleAssignment.objects.filter(role=Role.HEADTEACHER).select_related("user")
+    schools = policy.visible_schools(request.user, School.objects.select_related("trust")).prefetch_related(
+        Prefetch("roles", queryset=heads, to_attr="heads")
+    )
+    return render(request, "schools/school_list.html", {"schools": schools})
+
+
+@require_GET
+@login_required
+def school_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    school = School.objects.select_related("trust").filter(slug=slug).first()
+    # Not yours: answer as if it did not exist.
+    if school is None or not policy.can_view_school(request.user, school):
+        raise Http404("No such school")
+    people = list(school.roles.select_related("user").order_by("role", "user__full_name"))
+    return render(
+        request,
+        "schools/school_detail.html",
+        {
+            "school": school,
+            "leaders": [r for r in people if r.role in LEADERSHIP],
+            "governors": [r for r in people if r.role == Role.LOCAL_GOVERNOR],
+            "staff_count": sum(1 for r in people if r.role == Role.STAFF),
+        },
+    )

@@ -1,0 +1,94 @@
+"""Accounts: e-mail sign-in, throttling, password reset and change, session expiry, account page."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.urls import reverse
+
+from schools.demo import demo_email
+from tests.conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_in(client, email, password, **extra):
+    return client.post(reverse("login"), {"username": email, "password": password}, **extra)
+
+
+def test_sign_in_is_case_insensitive_and_lands_home(client, demo):
+    response = sign_in(client, demo_email("head").upper(), DEMO_PASSWORD)
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+
+
+def test_wrong_password_says_what_to_do(client, demo):
+    response = sign_in(client, demo_email("head"), "wrong")
+    assert response.status_code == 200
+    assert "Please enter a correct e-mail address and password" in response.content.decode()
+
+
+def test_failed_sign_ins_are_throttled_per_account(client, demo):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, demo_email("head"), "wrong", REMOTE_ADDR="10.0.0.1")
+    # Even the right password from a new address is refused for this account now...
+    response = sign_in(client, demo_email("head"), DEMO_PASSWORD, REMOTE_ADDR="10.0.0.2")
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts" in response.content.decode()
+    # ...while another person can still sign in from that address.
+    assert sign_in(client, demo_email("staff"), DEMO_PASSWORD, REMOTE_ADDR="10.0.0.2").status_code == 302
+
+
+def test_failed_sign_ins_are_throttled_per_address(client, demo):
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, f"nobody{i}@example.org", "wrong", REMOTE_ADDR="10.0.0.9")
+    assert sign_in(client, demo_email("staff"), DEMO_PASSWORD, REMOTE_ADDR="10.0.0.9").status_code == 429
+
+
+def test_password_reset_by_email_then_sign_in(client, demo):
+    response = client.post(reverse("password_reset"), {"email": demo_email("governor")})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [demo_email("governor")]
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", message.body).group(1)
+    form_url = client.get(link)["Location"]  # Django swaps the token for a session marker
+    response = client.post(
+        form_url, {"new_password1": "a-new-long-passphrase", "new_password2": "a-new-long-passphrase"}
+    )
+    assert response.status_code == 302
+    assert sign_in(client, demo_email("governor"), "a-new-long-passphrase").status_code == 302
+
+
+def test_password_reset_for_unknown_address_reveals_nothing(client, demo):
+    response = client.post(reverse("password_reset"), {"email": "stranger@example.org"})
+    assert response.status_code == 302 and mail.outbox == []
+
+
+def test_change_password(client, demo):
+    sign_in(client, demo_email("staff"), DEMO_PASSWORD)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": DEMO_PASSWORD, "new_password1": "another-long-phrase", "new_password2": "another-long-phrase"},
+    )
+    assert response.status_code == 302
+    client.logout()
+    assert sign_in(client, demo_email("staff"), "another-long-phrase").status_code == 302
+
+
+def test_sessions_expire_after_inactivity(client, demo):
+    sign_in(client, demo_email("staff"), DEMO_PASSWORD)
+    assert settings.SESSION_SAVE_EVERY_REQUEST
+    assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE <= 2 * 60 * 60
+    client.session.set_expiry(-1)  # as if the idle time had passed
+    session = client.session
+    session.set_expiry(-1)
+    session.save()
+    assert client.get(reverse("account")).status_code == 302
+
+
+def test_account_page_lists_roles(client, demo):
+    sign_in(client, demo_email("governor"), DEMO_PASSWORD)
+    html = client.get(reverse("account")).content.decode()
+    assert "Local governor (chair)" in html
+    assert "Saltash Community School" in html

@@ -1,0 +1,120 @@
+"""People and roles managed in the app by the central team, every change attributable."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from governance.models import Role, RoleAssignment, User
+from schools.demo import demo_email
+from schools.models import Phase, School
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def central(client, demo):
+    person = User.objects.get(email=demo_email("central"))
+    client.force_login(person)
+    return person
+
+
+def test_add_person_then_grant_a_school_role(client, central):
+    response = client.post(reverse("person_add"), {"full_name": "Nia Newman", "email": "Nia@Example.org"})
+    person = User.objects.get(email="nia@example.org")
+    assert response["Location"] == reverse("person_detail", args=[person.pk])
+    assert not person.has_usable_password()
+    assert person.history.get().history_user == central
+
+    saltash = School.objects.get(slug="saltash")
+    response = client.post(
+        reverse("role_grant", args=[person.pk]),
+        {"role": Role.LOCAL_GOVERNOR, "school": saltash.pk, "is_link_governor": "on", "link_area": "SEND"},
+    )
+    assert response.status_code == 302
+    assignment = person.roles.get()
+    assert (assignment.school, assignment.is_link_governor, assignment.granted_by) == (saltash, True, central)
+    record = assignment.history.get()
+    assert (record.history_user, record.history_change_reason) == (central, "Role granted")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"role": Role.HEADTEACHER}, "A headteacher belongs to one school: choose it."),
+        ({"role": Role.TRUSTEE, "school": "saltash"}, "A Trustee works for the whole trust: leave the school empty."),
+        ({"role": Role.STAFF, "school": "saltash", "is_chair": "on"}, "Only a local governor can be chair"),
+        ({"role": Role.STAFF, "school": "saltash"}, "already holds this role at Saltash Community School"),
+    ],
+)
+def test_bad_role_grants_say_what_to_fix_and_change_nothing(client, central, data, message):
+    person = User.objects.get(email=demo_email("staff"))
+    if "school" in data:
+        data = {**data, "school": School.objects.get(slug=data["school"]).pk}
+    before = RoleAssignment.history.count()
+    response = client.post(reverse("role_grant", args=[person.pk]), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert RoleAssignment.history.count() == before
+
+
+def test_remove_role_keeps_who_and_why_in_history(client, central):
+    assignment = RoleAssignment.objects.get(user__email=demo_email("staff"))
+    client.post(reverse("role_remove", args=[assignment.user_id, assignment.pk]), {"reason": "Left the school"})
+    assert not RoleAssignment.objects.filter(pk=assignment.pk).exists()
+    record = RoleAssignment.history.filter(id=assignment.pk).latest("history_date")
+    assert (record.history_type, record.history_user, record.history_change_reason) == ("-", central, "Left the school")
+    html = client.get(reverse("person_detail", args=[assignment.user_id])).content.decode()
+    assert "Removed: Staff at Saltash Community School" in html and "Left the school" in html
+
+
+def test_role_remove_is_scoped_to_the_person_in_the_url(client, central):
+    assignment = RoleAssignment.objects.get(user__email=demo_email("staff"))
+    other = User.objects.get(email=demo_email("head"))
+    assert client.post(reverse("role_remove", args=[other.pk, assignment.pk])).status_code == 404
+    assert RoleAssignment.objects.filter(pk=assignment.pk).exists()
+
+
+def test_edit_person_refuses_a_taken_email(client, central):
+    person = User.objects.get(email=demo_email("staff"))
+    response = client.post(
+        reverse("person_edit", args=[person.pk]),
+        {"full_name": "Stacey T", "email": demo_email("head").upper(), "is_active": "on"},
+    )
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    person.refresh_from_db()
+    assert person.full_name == "Stacey Taff"
+
+
+def test_people_list_and_school_list_queries_do_not_grow_with_schools(client, central):
+    trust = School.objects.first().trust
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    urls = [reverse("people"), reverse("schools:index"), reverse("schools:detail", args=["saltash"])]
+    before = [count(u) for u in urls]
+    for i in range(30):
+        school = School.objects.create(
+            trust=trust, name=f"School {i}", slug=f"s{i}", phase=Phase.PRIMARY, urn=f"{700000 + i}"
+        )
+        person = User.objects.create_user(f"h{i}@example.org", "pw", full_name=f"Head {i}")
+        RoleAssignment.objects.create(user=person, role=Role.HEADTEACHER, trust=trust, school=school)
+    assert [count(u) for u in urls] == before
+
+
+def test_people_search_and_filter(client, central):
+    html = client.get(reverse("people"), {"q": "eddy"}).content.decode()
+    assert "Hannah Eddy" in html and "Stacey Taff" not in html
+    html = client.get(reverse("people"), {"role": Role.TRUSTEE}).content.decode()
+    assert "Tom Rowe" in html and "Hannah Eddy" not in html
+
+
+def test_headteacher_sees_only_their_school(client, demo):
+    client.force_login(User.objects.get(email=demo_email("head")))
+    html = client.get(reverse("schools:index")).content.decode()
+    assert "Saltash Community School" in html and "Landulph School" not in html
+    assert client.get(reverse("schools:detail", args=["landulph"])).status_code == 404
