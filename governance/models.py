@@ -19,6 +19,10 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, username):
+        # Addresses are stored in lower case; people type them any way.
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
     def create_user(self, email: str, password: str | None = None, **extra):
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)

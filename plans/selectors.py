@@ -4,19 +4,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 
 from smart_trust import policy
 
+from . import models as m
 from .models import Aim, Milestone, PocketGuide, StrategicPlan, Strategy
+
+# Optional sections of a plan: section slug -> the model whose rows make it worth a page.
+SECTION_ROWS = {
+    "values": m.SharedValue,
+    "principles": m.Principle,
+    "vision": m.VisionHeading,
+    "key-documents": m.KeyDocument,
+    "roles": m.Responsibility,
+    "review-cycle": m.ReviewPeriod,
+    "references": m.Reference,
+    "glossary": m.GlossaryTerm,
+}
 
 
 def plan_for(user, slug: str) -> StrategicPlan:
-    """The plan with this slug if the person may see it; otherwise 404 (never reveal a draft)."""
-    plan = StrategicPlan.objects.select_related("trust").filter(slug=slug).first()
+    """The plan with this slug if the person may see it; otherwise 404 (never reveal a draft).
+
+    `plan.sections` is the set of sections that have something to show, from the same query.
+    """
+    has_rows = {
+        f"has_{name.replace('-', '_')}": Exists(model.objects.filter(plan=OuterRef("pk")))
+        for name, model in SECTION_ROWS.items()
+    }
+    plan = StrategicPlan.objects.select_related("trust").annotate(**has_rows).filter(slug=slug).first()
     if plan is None or not policy.can_view_plan(user, plan):
         raise Http404("No such plan")
+    plan.sections = {name for name in SECTION_ROWS if getattr(plan, f"has_{name.replace('-', '_')}")}
+    if plan.introduction:
+        plan.sections.add("introduction")
+    if plan.vision_intro:
+        plan.sections.add("vision")
     return plan
 
 
@@ -55,10 +80,10 @@ def aim_page(plan: StrategicPlan, code: str, user) -> dict:
         raise Http404("No such aim")
     milestones = (
         Milestone.objects.filter(aim=aim, guide__in=PocketGuide.objects.visible_to(user))
-        .select_related("guide__academic_year")
+        .select_related("guide__academic_year", "guide__plan")
         .order_by("-guide__academic_year__start_year")
     )
-    siblings = list(plan.aims.only("code", "title", "order"))
+    siblings = list(plan.aims.all())
     index = next(i for i, a in enumerate(siblings) if a.pk == aim.pk)
     return {
         "aim": aim,
@@ -83,7 +108,7 @@ def pocket_guide_for(user, plan: StrategicPlan, year_slug: str) -> PocketGuide:
         .prefetch_related(
             Prefetch(
                 "groups__milestones",
-                queryset=Milestone.objects.select_related("aim").prefetch_related("aim__focus_columns"),
+                queryset=Milestone.objects.select_related("aim__plan").prefetch_related("aim__focus_columns"),
             ),
             "groups__strand",
             "column_headlines__bullets",

@@ -53,7 +53,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def contents(request: HttpRequest, plan: str) -> HttpResponse:
     plan_obj = selectors.plan_for(request.user, plan)
     strands, loose_aims = selectors.strands_with_aims(plan_obj)
-    present = _present_sections(plan_obj)
+    present = plan_obj.sections
     return render(
         request,
         "plans/contents.html",
@@ -68,35 +68,17 @@ def contents(request: HttpRequest, plan: str) -> HttpResponse:
     )
 
 
-def _present_sections(plan: StrategicPlan) -> set[str]:
-    """Sections that have something to show, so the contents never links to an empty page."""
-    present = {"introduction"} if plan.introduction else set()
-    counts = {
-        "values": plan.values,
-        "principles": plan.principles,
-        "vision": plan.vision,
-        "key-documents": plan.key_documents,
-        "roles": plan.roles,
-        "review-cycle": plan.review_cycle,
-        "references": plan.references,
-        "glossary": plan.glossary,
-    }
-    present |= {slug for slug, manager in counts.items() if manager.exists()}
-    if plan.vision_intro:
-        present.add("vision")
-    return present
-
-
 @require_GET
 def section(request: HttpRequest, plan: str, section: str) -> HttpResponse:
     plan_obj = selectors.plan_for(request.user, plan)
     spec = SECTIONS_BY_SLUG[section]
-    if section not in _present_sections(plan_obj):
+    if section not in plan_obj.sections:
         raise Http404("This plan has no such section")
     context = {"plan": plan_obj, "section": spec}
     if spec.prefetch:
         name = spec.prefetch[0].split("__")[0]
-        context["items"] = getattr(plan_obj, name).prefetch_related(*[p for p in spec.prefetch if "__" in p])
+        nested = [p.split("__", 1)[1] for p in spec.prefetch if "__" in p]
+        context["items"] = getattr(plan_obj, name).prefetch_related(*nested)
     if section == "principles":
         context["strands"] = plan_obj.strands.prefetch_related("rights__principle")
     index = SECTIONS.index(spec)
@@ -112,7 +94,7 @@ def strand(request: HttpRequest, plan: str, strand: str) -> HttpResponse:
     if strand_obj is None:
         raise Http404("No such strand")
     rights = strand_obj.rights.select_related("principle").order_by("principle__order")
-    aims = strand_obj.aims.prefetch_related("focus_columns")
+    aims = strand_obj.aims.select_related("plan").prefetch_related("focus_columns")
     return render(
         request,
         "plans/strand.html",

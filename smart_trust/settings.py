@@ -108,6 +108,8 @@ AUTHENTICATION_BACKENDS = [
 # Failed sign-ins are throttled per account and, separately, per address.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The sign-in form posts the e-mail address in the field Django calls "username".
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

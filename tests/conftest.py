@@ -21,9 +21,24 @@ def require(condition: bool, what: str) -> None:
     pytest.skip(f"{what} is not installed here (CI installs it)")
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database starts with the demo trust, loaded once per session (it takes a
+    second); each test's changes roll back. Tests that flush the database (live server) load it
+    again with `demo_live`."""
+    with django_db_blocker.unblock():
+        load_demo(password=DEMO_PASSWORD)
+
+
 @pytest.fixture
-def demo(db):
-    """The demo trust, schools, people and the real 2022-27 plan."""
+def demo(db) -> None:
+    """The demo trust, schools, people and the real 2022-27 plan: loaded with the database above;
+    the fixture names the dependency."""
+
+
+@pytest.fixture
+def demo_live(transactional_db):
+    """The demo data for tests whose database is flushed after each test."""
     return load_demo(password=DEMO_PASSWORD)
 
 

@@ -136,7 +136,8 @@ def test_page_queries_do_not_grow_with_the_number_of_schools(client, demo):
         )
         make_person(Role.HEADTEACHER, school)
     assert counts() == before
-    assert max(before) <= 12, dict(zip(PAGES, before, strict=False))
+    # A signed-in request costs 6 queries of its own (session read and save, person, roles).
+    assert max(before) <= 6 + 10, [f"{url}: {n}" for url, n in zip(PAGES, before, strict=True) if n > 16]
 
 
 def test_health(client, db):
