@@ -54,3 +54,28 @@ class RoleGrantForm(forms.Form):
 
 class RoleRemoveForm(forms.Form):
     reason = forms.CharField(required=False, max_length=200, label="Reason (kept in the history)")
+
+
+class PeopleImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="One row per role: name, email, school (URN or name; empty for trust roles), role, "
+        "and optionally chair (yes) and link area.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        from .onboarding import MAX_BYTES, decode
+
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB: split it into smaller files."
+            )
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError("Choose a .csv file (in Excel: File > Save As > CSV UTF-8).")
+        data = upload.read()
+        if b"\x00" in data:
+            raise forms.ValidationError("This is not a CSV text file (is it an Excel workbook?): save it as CSV UTF-8.")
+        self.cleaned_data["file_name"] = upload.name
+        return decode(data)

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from smart_trust import policy
 
-from . import services
-from .forms import PersonEditForm, PersonForm, RoleGrantForm, RoleRemoveForm
+from . import onboarding, services
+from .forms import PeopleImportForm, PersonEditForm, PersonForm, RoleGrantForm, RoleRemoveForm
 from .models import Role, RoleAssignment, User
 
 
@@ -138,3 +138,75 @@ def role_remove(request: HttpRequest, pk: int, assignment_pk: int) -> HttpRespon
     services.role_remove(assignment=assignment, by=request.user, reason=reason)
     messages.success(request, f"Removed: {label}.")
     return redirect("person_detail", pk=pk)
+
+
+# Onboarding from a CSV file: upload -> preview (nothing written) -> confirm (all or nothing).
+IMPORT_SESSION_KEY = "people_import"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def people_import(request: HttpRequest) -> HttpResponse:
+    _require_people_manager(request)
+    form = PeopleImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        text = form.cleaned_data["file"]
+        plan = onboarding.read_csv(text, trust=_trust(request))
+        if plan.is_valid:
+            request.session[IMPORT_SESSION_KEY] = {"text": text, "name": form.cleaned_data["file_name"]}
+        else:
+            request.session.pop(IMPORT_SESSION_KEY, None)
+        return _import_preview(request, plan, form.cleaned_data["file_name"])
+    return render(
+        request,
+        "governance/people_import.html",
+        {"form": form, "roles": Role.choices},
+        status=400 if form.errors else 200,
+    )
+
+
+def _import_preview(request: HttpRequest, plan, file_name: str, *, changed: bool = False) -> HttpResponse:
+    return render(
+        request,
+        "governance/people_import_preview.html",
+        {"plan": plan, "file_name": file_name, "changed_since_preview": changed},
+        status=200 if plan.is_valid else 400,
+    )
+
+
+@login_required
+@require_POST
+def people_import_confirm(request: HttpRequest) -> HttpResponse:
+    _require_people_manager(request)
+    stored = request.session.get(IMPORT_SESSION_KEY)
+    if not stored:
+        messages.error(request, "There is no checked file to import (it may have expired): upload it again.")
+        return redirect("people_import")
+    trust = _trust(request)
+    plan = onboarding.read_csv(stored["text"], trust=trust)
+    # The people or schools may have changed since the preview; import only what was shown.
+    if not plan.is_valid or plan.fingerprint() != request.POST.get("fingerprint"):
+        return _import_preview(request, plan, stored["name"], changed=True)
+    onboarding.apply(plan, trust=trust, by=request.user)
+    del request.session[IMPORT_SESSION_KEY]
+    if plan.has_changes:
+        counts = [
+            (plan.people_to_create, "person added", "people added"),
+            (plan.people_to_rename, "person renamed", "people renamed"),
+            (plan.roles_to_grant, "role granted", "roles granted"),
+            (plan.roles_to_update, "role updated", "roles updated"),
+        ]
+        done = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts if n)
+        messages.success(request, f"Imported {stored['name']}: {done}.")
+    else:
+        messages.info(request, f"{stored['name']} matches what is already here: nothing changed.")
+    return redirect("people")
+
+
+@login_required
+@require_http_methods(["GET"])
+def people_import_template(request: HttpRequest) -> HttpResponse:
+    _require_people_manager(request)
+    response = HttpResponse(onboarding.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="people-template.csv"'
+    return response

@@ -12,7 +12,7 @@ class TrustAdmin(SimpleHistoryAdmin):
 
 @admin.register(School)
 class SchoolAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "phase", "urn", "trust"]
+    list_display = ["name", "phase", "urn", "lgc_name", "trust"]
     list_filter = ["phase", "trust"]
     search_fields = ["name", "urn"]
     prepopulated_fields = {"slug": ["name"]}

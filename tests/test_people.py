@@ -118,3 +118,43 @@ def test_headteacher_sees_only_their_school(client, demo):
     html = client.get(reverse("schools:index")).content.decode()
     assert "Saltash Community School" in html and "Landulph School" not in html
     assert client.get(reverse("schools:detail", args=["landulph"])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "admin:schools_school_changelist",
+        "admin:schools_school_add",
+        "admin:governance_user_changelist",
+        "admin:governance_user_add",
+        "admin:governance_roleassignment_changelist",
+        "admin:governance_roleassignment_add",
+    ],
+)
+def test_admin_screens_for_schools_people_and_roles_open_for_the_central_team(client, central, url):
+    response = client.get(reverse(url))
+    assert response.status_code == 200
+
+
+def test_school_edited_in_the_admin_keeps_its_history(client, central):
+    school = School.objects.get(slug="landulph")
+    response = client.post(
+        reverse("admin:schools_school_change", args=[school.pk]),
+        {
+            "trust": school.trust_id,
+            "name": school.name,
+            "slug": school.slug,
+            "phase": school.phase,
+            "urn": school.urn,
+            "lgc_name": "Landulph and Pillaton LGC",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].errors if response.context else ""
+    school.refresh_from_db()
+    assert school.lgc_name == "Landulph and Pillaton LGC"
+    assert school.history.first().history_user == central
+    bad = client.post(
+        reverse("admin:schools_school_change", args=[school.pk]),
+        {"trust": school.trust_id, "name": school.name, "slug": school.slug, "phase": school.phase, "urn": "12"},
+    )
+    assert bad.status_code == 200 and "A URN is six or seven digits." in bad.content.decode()

@@ -92,6 +92,10 @@ MATRIX = {
     "schools:detail": ("get", {"slug": "saltash"}, None, only(TRUST_WIDE | AT_SALTASH, 200, 404)),
     "people": ("get", {}, None, PEOPLE),
     "person_add": ("get", {}, None, PEOPLE),
+    "people_import": ("get", {}, None, PEOPLE),
+    "people_import_template": ("get", {}, None, PEOPLE),
+    # Without a checked file in the session, confirming sends the manager back to upload one.
+    "people_import_confirm": ("post", {}, {"fingerprint": "x"}, only(PEOPLE_MANAGERS, 302, 403)),
     "person_detail": ("get", assignment_of_staff, None, PEOPLE),
     "person_edit": ("get", assignment_of_staff, None, PEOPLE),
     "role_grant": ("post", assignment_of_staff, {"role": "trustee"}, only(PEOPLE_MANAGERS, 302, 403)),

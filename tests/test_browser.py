@@ -1,0 +1,217 @@
+"""Journeys in a real browser (Debian's Chromium through Playwright), with axe-core on every page.
+
+Any WCAG 2.2 A/AA violation, and any other serious or critical one, fails the test that opened the page.
+"""
+
+import io
+import os
+import re
+from urllib.parse import urljoin
+
+import pytest
+
+from tests.conftest import DEMO_PASSWORD
+
+# Playwright's sync API runs an event loop in this thread; Django refuses database calls from a
+# thread with a running loop unless told that this is safe, which it is for the test's own fixtures.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = pytest.mark.browser
+
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PLAN = "/plans/tsp-2022-27/"
+WCAG_TAGS = {"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from tests.conftest import require
+
+    chromium = "/usr/bin/chromium"
+    require(os.path.exists(chromium), "Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, demo_live):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def check_page(page) -> list[str]:
+    """axe-core plus the basics every page must have; returns the problems found."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    problems = []
+    results = Axe().run(page)
+    for violation in results.response["violations"]:
+        # Every WCAG A/AA rule (2.0 to 2.2) fails the page whatever its impact; other rules
+        # (axe's best practices) fail it when serious or critical.
+        wcag = any(tag in WCAG_TAGS for tag in violation["tags"])
+        if wcag or violation["impact"] in ("serious", "critical"):
+            targets = [", ".join(node["target"]) for node in violation["nodes"][:3]]
+            problems.append(f"{page.url}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+    if page.locator("h1").count() != 1:
+        problems.append(f"{page.url}: {page.locator('h1').count()} h1 elements")
+    if page.locator("main").count() != 1:
+        problems.append(f"{page.url}: no single <main>")
+    if not page.locator("html").get_attribute("lang"):
+        problems.append(f"{page.url}: no lang on <html>")
+    return problems
+
+
+def test_every_plan_page_passes_axe(page):
+    problems = []
+    visited = []
+
+    def visit(url):
+        page.goto(url)
+        visited.append(url)
+        problems.extend(check_page(page))
+
+    visit("/")
+    visit("/plans/")
+    visit(PLAN)
+    links = page.locator("nav[aria-labelledby=contents-heading] a").evaluate_all("els => els.map(e => e.href)")
+    aim_links = [u for u in links if "/aims/" in u]
+    strand_links = [u for u in links if "/strands/" in u]
+    assert len(aim_links) == 8 and len(strand_links) == 4
+    assert any("/pocket-guide/2023-24/" in u for u in links)
+    assert len(links) >= 8 + 4 + 1 + 7  # aims, strands, guide and the sections
+    for url in links:
+        visit(url)
+    visit("/accounts/login/")
+    visit("/plans/no-such-plan/")
+    assert "Page not found" in page.inner_text("h1")
+    assert len(visited) >= 25
+    assert problems == []
+
+
+def test_keyboard_skip_link_and_navigation(page):
+    page.goto(PLAN)
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # From the main content, Tab reaches the contents links; Enter follows one.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        href = page.evaluate("document.activeElement.getAttribute('href') || ''")
+        if "/aims/" in href:
+            break
+    else:
+        pytest.fail("no aim link reachable by keyboard")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/aims/TSP\d/$"))
+    assert page.locator("h1").inner_text().startswith("TSP")
+
+
+def test_sign_in_journey_and_wrong_password(page):
+    page.goto("/accounts/login/")
+    page.get_by_label("E-mail address").fill("head@demo.smart-trust.invalid")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    assert "Please enter a correct e-mail address and password" in page.inner_text("main")
+    assert check_page(page) == []
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/$"))
+    assert "Signed in as Hannah Eddy" in page.inner_text("header")
+    page.get_by_role("link", name="Schools").click()
+    assert page.get_by_role("link", name="Saltash Community School").count() == 1
+    assert page.get_by_role("link", name="Landulph School").count() == 0
+    assert check_page(page) == []
+
+
+def test_headteacher_is_refused_another_school_by_url(page):
+    page.goto("/accounts/login/")
+    page.get_by_label("E-mail address").fill("head@demo.smart-trust.invalid")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/$"))
+    page.goto("/schools/saltash/")
+    assert page.locator("h1").inner_text() == "Saltash Community School"
+    response = page.goto("/schools/landulph/")
+    assert response.status == 404
+    assert "Page not found" in page.inner_text("h1")
+
+
+def test_staff_see_published_plan_but_no_people_or_other_schools(page):
+    page.goto("/accounts/login/")
+    page.get_by_label("E-mail address").fill("staff@demo.smart-trust.invalid")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/$"))
+    assert page.get_by_role("link", name="People").count() == 0
+    page.get_by_role("link", name="Pocket guide 2023/24").click()
+    assert "SMART Pocket guide 2023/24" in page.inner_text("h1")
+    assert page.goto("/people/").status == 403
+
+
+def test_pocket_guide_reads_without_colour_and_prints_on_one_page(page):
+    page.goto(urljoin(PLAN, "pocket-guide/2023-24/"))
+    text = page.inner_text("main")
+    for group in ("SMART Learners", "SMART Leaders", "SMART Communities", "Business Improvement"):
+        assert group in text
+    rows = page.locator("table.pocket-guide-grid tbody tr:not(.group-row)")
+    assert rows.count() == 8
+    for i in range(8):
+        assert rows.nth(i).inner_text().count(": yes") == 1  # what a screen reader hears
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    extracted = reader.pages[0].extract_text()
+    assert "SMART Pocket guide 2023/24" in extracted
+    assert "To embed TOLT as a tier of the Trust" in extracted
+
+
+def sign_in(page, local: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("E-mail address").fill(f"{local}@demo.smart-trust.invalid")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/$"))
+
+
+def test_central_team_imports_people_from_a_csv_file(page, tmp_path):
+    from governance.models import User
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,email,school,role\nNo School,ns@example.org,,Staff\n")
+    good = tmp_path / "governors.csv"
+    good.write_text("name,email,school,role,chair\nGwen Gov,gwen@example.org,900005,Local governor,yes\n")
+
+    sign_in(page, "central")
+    page.get_by_role("link", name="People").click()
+    assert check_page(page) == []
+    page.get_by_role("link", name="Import from a CSV file").click()
+    assert check_page(page) == []
+    page.get_by_label("CSV file").set_input_files(str(bad))
+    page.get_by_role("button", name="Check the file").click()
+    assert "Problems in bad.csv" in page.inner_text("h1")
+    assert "A staff belongs to one school" in page.inner_text("main")
+    assert check_page(page) == []
+    page.get_by_role("link", name="Upload a corrected file").click()
+    page.get_by_label("CSV file").set_input_files(str(good))
+    page.get_by_role("button", name="Check the file").click()
+    assert "becomes local governor at Landulph School" in page.inner_text("main")
+    assert check_page(page) == []
+    assert not User.objects.filter(email="gwen@example.org").exists()
+    page.get_by_role("button", name="Import 1 row").click()
+    assert "Imported governors.csv: 1 person added, 1 role granted." in page.inner_text("body")
+    gwen = User.objects.get(email="gwen@example.org")
+    assert gwen.roles.get().is_chair
+    page.get_by_role("link", name="Gwen Gov").click()
+    assert check_page(page) == []
