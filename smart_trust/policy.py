@@ -7,7 +7,13 @@ else looks at roles. The rules follow DOMAIN.md:
   (trust-wide roles, headteachers and local governors) and by nobody else;
 - trust-wide roles (CEO, CFO/COO, central team, trustees, TOLT) see every school;
   everyone else sees only the schools where they hold a role;
-- the central team (and the CEO) manage people and their roles.
+- the central team (and the CEO) manage people and their roles;
+- a school's plans (SDP, school BDP) are written by its headteacher and senior leaders, read in
+  draft by its governors and leaders, and by its staff once finalised; the trust-wide BDP is
+  written by TOLT, the CFO / COO and the central team; trust-wide roles read every plan;
+- local governors agree or return their school's plan (trustees the trust-wide BDP), the CEO
+  signs every plan off and alone reopens a signed-off one; nobody edits a plan outside the
+  states in which it is written (draft, and agreed before it is finalised).
 
 Answers are computed from the person's role assignments, read once per request and cached on the
 user object, so asking many questions costs one query.
@@ -18,15 +24,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from governance.models import TRUST_ROLES, Role
 
 if TYPE_CHECKING:
-    from plans.models import PocketGuide, StrategicPlan
+    from plans.models import Action, PocketGuide, SchoolPlan, StrategicPlan
     from schools.models import School
 
 PEOPLE_MANAGERS = {Role.CENTRAL_TEAM, Role.CEO}
+SCHOOL_PLAN_WRITERS = {Role.HEADTEACHER, Role.SENIOR_LEADER}
+SCHOOL_PLAN_DRAFT_READERS = {Role.HEADTEACHER, Role.SENIOR_LEADER, Role.MIDDLE_LEADER, Role.LOCAL_GOVERNOR}
+TRUST_BDP_WRITERS = {Role.TOLT_MEMBER, Role.CFO_COO, Role.CENTRAL_TEAM}
+EVIDENCE_ADDERS = SCHOOL_PLAN_WRITERS | {Role.MIDDLE_LEADER}
 DRAFT_READERS_IN_SCHOOLS = {Role.HEADTEACHER, Role.LOCAL_GOVERNOR}
 
 
@@ -102,6 +112,123 @@ def can_manage_people(user) -> bool:
     return any(h.role in PEOPLE_MANAGERS for h in held_roles(user))
 
 
+# --- school and business development plans ---------------------------------------------------
+
+
+def _roles_at(user, school_id: int | None) -> set[str]:
+    """The person's roles at one school, or their trust-wide roles when `school_id` is None."""
+    return {h.role for h in held_roles(user) if h.school_id == school_id}
+
+
+def _schools_with(user, roles: set[str]) -> set[int]:
+    return {h.school_id for h in held_roles(user) if h.school_id is not None and h.role in roles}
+
+
+def visible_school_plans(user, plans: QuerySet) -> QuerySet:
+    from plans.models.school_plans import PUBLISHED_STATES
+
+    if has_trust_role(user):
+        return plans
+    if not held_roles(user):
+        return plans.none()
+    drafts = _schools_with(user, SCHOOL_PLAN_DRAFT_READERS)
+    return plans.filter(
+        Q(school_id__in=drafts)
+        | Q(school_id__in=school_ids(user), state__in=PUBLISHED_STATES)
+        | Q(school__isnull=True, state__in=PUBLISHED_STATES)
+    )
+
+
+def can_view_school_plan(user, plan: SchoolPlan) -> bool:
+    if has_trust_role(user):
+        return True
+    if not held_roles(user):
+        return False
+    if plan.school_id is None:
+        return plan.is_published
+    if _roles_at(user, plan.school_id) & SCHOOL_PLAN_DRAFT_READERS:
+        return True
+    return plan.is_published and plan.school_id in school_ids(user)
+
+
+def sees_school_plan_drafts(user, plan: SchoolPlan) -> bool:
+    """The people who write, agree or oversee the plan: its history and SMART report are theirs."""
+    if has_trust_role(user):
+        return True
+    return plan.school_id is not None and bool(_roles_at(user, plan.school_id) & SCHOOL_PLAN_DRAFT_READERS)
+
+
+def writes_school_plan(user, plan: SchoolPlan) -> bool:
+    """Whether the person is one of the plan's writers, whatever state it is in."""
+    trust_writer = bool(_roles_at(user, None) & TRUST_BDP_WRITERS)
+    if plan.school_id is None:
+        return trust_writer
+    if plan.kind == "bdp" and trust_writer:
+        return True
+    return bool(_roles_at(user, plan.school_id) & SCHOOL_PLAN_WRITERS)
+
+
+def can_edit_school_plan(user, plan: SchoolPlan) -> bool:
+    """Change priorities, actions and criteria: a writer, while the plan is being written."""
+    return plan.is_editable and writes_school_plan(user, plan)
+
+
+def can_add_evidence(user, plan: SchoolPlan, action: Action | None = None) -> bool:
+    """Evidence is gathered all year, signed off or not, by the writers, leaders and the action's lead."""
+    if writes_school_plan(user, plan):
+        return True
+    if action is not None and action.lead_id == getattr(user, "pk", None) and can_view_school_plan(user, plan):
+        return True
+    return plan.school_id is not None and bool(_roles_at(user, plan.school_id) & EVIDENCE_ADDERS)
+
+
+def schools_for_new_plan(user, kind: str, schools: QuerySet) -> QuerySet:
+    """The schools for which the person may start a plan of this kind."""
+    if kind == "bdp" and _roles_at(user, None) & TRUST_BDP_WRITERS:
+        return schools
+    return schools.filter(pk__in=_schools_with(user, SCHOOL_PLAN_WRITERS))
+
+
+def can_create_trust_wide_plan(user, kind: str) -> bool:
+    return kind == "bdp" and bool(_roles_at(user, None) & TRUST_BDP_WRITERS)
+
+
+def can_start_a_plan(user) -> bool:
+    return bool(_roles_at(user, None) & TRUST_BDP_WRITERS or _schools_with(user, SCHOOL_PLAN_WRITERS))
+
+
+def agrees_school_plan(user, plan: SchoolPlan) -> bool:
+    """The plan's governing body: the school's local governors, the trustees for a trust-wide plan."""
+    if plan.school_id is None:
+        return Role.TRUSTEE in _roles_at(user, None)
+    return Role.LOCAL_GOVERNOR in _roles_at(user, plan.school_id)
+
+
+def is_ceo(user) -> bool:
+    return Role.CEO in _roles_at(user, None)
+
+
+def may_take_step(user, plan: SchoolPlan, step: str) -> bool:
+    """Whether this person may take this step now: the plan must be in a state the step starts
+    from (plans.workflow.STEPS) and the person must hold the role the step belongs to."""
+    from plans.workflow import STEPS
+
+    rule = STEPS[step]
+    if plan.state not in rule.from_states or not can_view_school_plan(user, plan):
+        return False
+    if step in ("submit", "finalise"):
+        return writes_school_plan(user, plan)
+    if step in ("agree", "return"):
+        return agrees_school_plan(user, plan)
+    return is_ceo(user)  # sign off, reopen
+
+
+def steps_for(user, plan: SchoolPlan) -> list[str]:
+    from plans.workflow import STEPS
+
+    return [step for step in STEPS if may_take_step(user, plan, step)]
+
+
 # --- one entry point for templates -----------------------------------------------------------
 
 ACTIONS = {
@@ -110,6 +237,12 @@ ACTIONS = {
     "view_plan": lambda user, obj: can_view_plan(user, obj),
     "view_pocket_guide": lambda user, obj: can_view_pocket_guide(user, obj),
     "see_schools": lambda user, obj: bool(has_trust_role(user) or school_ids(user)),
+    "see_school_plans": lambda user, obj: bool(held_roles(user) or has_trust_role(user)),
+    "start_school_plan": lambda user, obj: can_start_a_plan(user),
+    "view_school_plan": lambda user, obj: can_view_school_plan(user, obj),
+    "edit_school_plan": lambda user, obj: can_edit_school_plan(user, obj),
+    "add_evidence": lambda user, obj: can_add_evidence(user, obj.plan, obj),
+    "sign_off_queue": lambda user, obj: is_ceo(user),
 }
 
 

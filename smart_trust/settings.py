@@ -211,3 +211,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Bootstrap's alert classes for Django's message levels.
+MESSAGE_TAGS = {40: "danger"}

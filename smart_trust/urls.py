@@ -7,6 +7,7 @@ urlpatterns = [
     path("", plan_views.home, name="home"),
     path("", include("governance.urls")),
     path("plans/", include("plans.urls")),
+    path("school-plans/", include("plans.urls_school")),
     path("schools/", include("schools.urls")),
     path("health/", plan_views.health, name="health"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,313 @@
+"""School and business development plans (SDP, BDP): what each school, and the trust's business
+services, will do this year to deliver the pocket guide.
+
+A plan has priorities (the trust's, one per pocket-guide milestone, and the school's own); each
+priority has actions; each action has success criteria (with a KPI, baseline and target where
+numeric) and the evidence gathered. Every item keeps its history. Items a person edits carry a
+`version` that every save increments, so an edit based on an old copy is refused, not applied.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .strategic import AcademicYear, Aim, Milestone, Ordered, PocketGuide
+
+__all__ = [
+    "Action",
+    "ActionStatus",
+    "Evidence",
+    "PlanEvent",
+    "PlanKind",
+    "PlanSeen",
+    "PlanState",
+    "Priority",
+    "SchoolPlan",
+    "Step",
+    "SuccessCriterion",
+    "Term",
+    "term_end",
+]
+
+
+class Term(models.TextChoices):
+    AUTUMN = "autumn", "Autumn term"
+    SPRING = "spring", "Spring term"
+    SUMMER = "summer", "Summer term"
+
+
+# The last day of each term, as (month, day, years after the academic year's start year). Schools'
+# exact dates differ; for "by when" the end of the month is the honest approximation.
+TERM_ENDS = {Term.AUTUMN: (12, 31, 0), Term.SPRING: (3, 31, 1), Term.SUMMER: (7, 31, 1)}
+
+
+def term_end(year: AcademicYear, term: str) -> datetime.date:
+    month, day, offset = TERM_ENDS[Term(term)]
+    return datetime.date(year.start_year + offset, month, day)
+
+
+class PlanKind(models.TextChoices):
+    SDP = "sdp", "School development plan"
+    BDP = "bdp", "Business development plan"
+
+
+class PlanState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted to the LGC"
+    AGREED = "agreed", "Agreed by the LGC"
+    FINALISED = "finalised", "Finalised"
+    SIGNED_OFF = "signed_off", "Signed off by the CEO"
+
+
+# Staff read a plan once it is finalised; before that it is a draft for the people writing it.
+PUBLISHED_STATES = (PlanState.FINALISED, PlanState.SIGNED_OFF)
+# Priorities, actions and criteria change only while the plan is being written.
+EDITABLE_STATES = (PlanState.DRAFT, PlanState.AGREED)
+
+
+class SchoolPlanQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(state__in=PUBLISHED_STATES)
+
+    def visible_to(self, user):
+        from smart_trust import policy
+
+        return policy.visible_school_plans(user, self)
+
+
+class SchoolPlan(models.Model):
+    """One school's SDP (or a BDP, trust-wide when it has no school) for one academic year."""
+
+    trust = models.ForeignKey("schools.Trust", on_delete=models.PROTECT, related_name="school_plans")
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT, null=True, blank=True, related_name="plans")
+    kind = models.CharField(max_length=3, choices=PlanKind.choices, default=PlanKind.SDP)
+    academic_year = models.ForeignKey(AcademicYear, on_delete=models.PROTECT, related_name="+")
+    pocket_guide = models.ForeignKey(
+        PocketGuide, on_delete=models.SET_NULL, null=True, blank=True, related_name="school_plans"
+    )
+    state = models.CharField(max_length=12, choices=PlanState.choices, default=PlanState.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = SchoolPlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-academic_year__start_year", "kind", "school__name"]
+        constraints = [
+            models.CheckConstraint(
+                name="sdp_belongs_to_a_school",
+                condition=Q(kind="bdp") | Q(school__isnull=False),
+                violation_error_message="A school development plan belongs to one school.",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "school", "academic_year"],
+                condition=Q(school__isnull=False),
+                name="one_plan_per_kind_per_school_per_year",
+                violation_error_message="This school already has this plan for that year.",
+            ),
+            models.UniqueConstraint(
+                fields=["trust", "kind", "academic_year"],
+                condition=Q(school__isnull=True),
+                name="one_trust_wide_plan_per_kind_per_year",
+                violation_error_message="The trust already has this plan for that year.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("school_plans:detail", kwargs={"pk": self.pk})
+
+    @property
+    def short_kind(self) -> str:
+        return self.kind.upper()
+
+    @property
+    def owner_name(self) -> str:
+        return self.school.name if self.school_id else self.trust.name
+
+    @property
+    def title(self) -> str:
+        return f"{self.owner_name} {self.short_kind} {self.academic_year.label}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.state in PUBLISHED_STATES
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+
+class Versioned(models.Model):
+    """An item edited in forms: `version` goes up by one on every save (see services.save_item)."""
+
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Priority(Versioned, Ordered):
+    """A trust priority (from a pocket-guide milestone) or one of the school's own."""
+
+    plan = models.ForeignKey(SchoolPlan, on_delete=models.CASCADE, related_name="priorities")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    aim = models.ForeignKey(Aim, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    milestone = models.ForeignKey(Milestone, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta(Ordered.Meta):
+        verbose_name_plural = "priorities"
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_trust_priority(self) -> bool:
+        return self.milestone_id is not None
+
+
+class ActionStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETE = "complete", "Complete"
+
+
+class Action(Versioned, Ordered):
+    # `plan` repeats priority.plan so that history and permissions find an item's plan in one step.
+    plan = models.ForeignKey(SchoolPlan, on_delete=models.CASCADE, related_name="+")
+    priority = models.ForeignKey(Priority, on_delete=models.CASCADE, related_name="actions")
+    what = models.TextField("what will be done")
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="led_actions"
+    )
+    start_date = models.DateField(null=True, blank=True)
+    start_term = models.CharField(max_length=6, choices=Term.choices, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    due_term = models.CharField(max_length=6, choices=Term.choices, blank=True)
+    resources = models.TextField("resources", blank=True)
+    cost = models.DecimalField("cost (£)", max_digits=10, decimal_places=2, null=True, blank=True)
+    status = models.CharField(max_length=12, choices=ActionStatus.choices, default=ActionStatus.NOT_STARTED)
+    carried_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta(Ordered.Meta):
+        constraints = [
+            models.CheckConstraint(
+                name="action_due_after_start",
+                condition=Q(start_date__isnull=True)
+                | Q(due_date__isnull=True)
+                | Q(due_date__gte=models.F("start_date")),
+                violation_error_message="The due date is before the start date.",
+            ),
+            models.CheckConstraint(name="action_cost_not_negative", condition=Q(cost__isnull=True) | Q(cost__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return self.what[:80]
+
+    def due_by(self, year: AcademicYear) -> datetime.date | None:
+        if self.due_date:
+            return self.due_date
+        return term_end(year, self.due_term) if self.due_term else None
+
+
+class SuccessCriterion(Versioned, Ordered):
+    plan = models.ForeignKey(SchoolPlan, on_delete=models.CASCADE, related_name="+")
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="criteria")
+    text = models.TextField("success criterion")
+    kpi = models.CharField("KPI (what is measured)", max_length=200, blank=True)
+    baseline = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    target = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    unit = models.CharField(max_length=30, blank=True, help_text="e.g. %, pupils, days")
+    due_date = models.DateField("by (date)", null=True, blank=True)
+    due_term = models.CharField("by (term)", max_length=6, choices=Term.choices, blank=True)
+    history = HistoricalRecords()
+
+    class Meta(Ordered.Meta):
+        verbose_name_plural = "success criteria"
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Evidence(models.Model):
+    """What shows progress on an action: a note, a link, or both. Added during the year."""
+
+    plan = models.ForeignKey(SchoolPlan, on_delete=models.CASCADE, related_name="+")
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="evidence")
+    note = models.TextField(blank=True)
+    link = models.URLField(max_length=500, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                name="evidence_has_note_or_link",
+                condition=~Q(note="") | ~Q(link=""),
+                violation_error_message="Give a note, a link or both.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.note[:80] or self.link
+
+
+class Step(models.TextChoices):
+    """The steps of a plan's life; each is offered only to the role that may take it."""
+
+    SUBMIT = "submit", "Submit to the LGC"
+    AGREE = "agree", "Agree"
+    RETURN = "return", "Return with comments"
+    FINALISE = "finalise", "Finalise"
+    SIGN_OFF = "sign_off", "Sign off"
+    REOPEN = "reopen", "Reopen"
+
+
+class PlanEvent(models.Model):
+    """One step in a plan's life: who took it, when, and what they said. Never edited."""
+
+    plan = models.ForeignKey(SchoolPlan, on_delete=models.CASCADE, related_name="events")
+    step = models.CharField(max_length=10, choices=Step.choices)
+    from_state = models.CharField(max_length=12, choices=PlanState.choices)
+    to_state = models.CharField(max_length=12, choices=PlanState.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} by {self.by} on {self.at:%d %b %Y}"
+
+
+class PlanSeen(models.Model):
+    """When a person last looked at a plan for sign-off: the CEO's queue shows what changed since."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(SchoolPlan, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "plan"], name="one_seen_mark_per_person_per_plan")]
+
+    def __str__(self) -> str:
+        return f"{self.user} saw {self.plan} at {self.seen_at:%d %b %Y %H:%M}"

@@ -1,0 +1,280 @@
+"""Writes to school and business development plans. Each runs in one transaction, checks the plan
+is still being written, and records who made the change (django-simple-history keeps the rest).
+
+Edits are optimistic: a form carries the `version` of the item it was opened on, and the save
+goes through only if the item still has that version. Otherwise `EditConflict` carries the
+current item and who changed it, and nothing is written; the person's typing is kept by the view.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from .models import (
+    Action,
+    ActionStatus,
+    Evidence,
+    Milestone,
+    PlanKind,
+    PlanState,
+    PocketGuide,
+    Priority,
+    SchoolPlan,
+    Status,
+    SuccessCriterion,
+)
+
+
+class PlanLocked(ValidationError):
+    """The plan is not in a state in which it is written (submitted, finalised or signed off)."""
+
+
+class EditConflict(Exception):
+    def __init__(self, current, changed_by=None):
+        super().__init__("Someone else changed this since you opened it.")
+        self.current = current
+        self.changed_by = changed_by
+
+
+def _attribute(obj, by, reason: str) -> None:
+    obj._history_user = by
+    obj._change_reason = reason[:100]
+
+
+def _lock_editable_plan(plan_id: int) -> SchoolPlan:
+    plan = SchoolPlan.objects.select_for_update().get(pk=plan_id)
+    if not plan.is_editable:
+        raise PlanLocked(
+            f"The plan is {plan.get_state_display().lower()}: it cannot be changed"
+            + (" unless the CEO reopens it." if plan.state == PlanState.SIGNED_OFF else " at this stage.")
+        )
+    return plan
+
+
+@transaction.atomic
+def plan_create(*, trust, school, kind: str, academic_year, by, carry_forward: bool = False) -> SchoolPlan:
+    """Start a plan with one trust priority per milestone of that year's pocket guide."""
+    plan = SchoolPlan(trust=trust, school=school, kind=kind, academic_year=academic_year, created_by=by)
+    plan.pocket_guide = (
+        PocketGuide.objects.filter(plan__trust=trust, academic_year=academic_year, status=Status.PUBLISHED)
+        .order_by("-plan__start_year")
+        .first()
+    )
+    plan.full_clean()
+    _attribute(plan, by, "Plan started")
+    plan.save()
+    if plan.pocket_guide:
+        milestones = Milestone.objects.filter(guide=plan.pocket_guide).select_related("aim", "group")
+        for order, m in enumerate(milestones.order_by("group__order", "order", "pk"), start=1):
+            priority = Priority(
+                plan=plan,
+                order=order,
+                title=f"{m.number + '. ' if m.number else ''}{m.label or m.aim.title}",
+                description=m.milestone + (f" – {m.elaboration}" if m.elaboration else ""),
+                aim=m.aim,
+                milestone=m,
+            )
+            _attribute(priority, by, "From the pocket guide")
+            priority.save()
+    if carry_forward:
+        _carry_forward(plan, by)
+    return plan
+
+
+def _carry_forward(plan: SchoolPlan, by) -> int:
+    previous = (
+        SchoolPlan.objects.filter(
+            trust=plan.trust,
+            school=plan.school,
+            kind=plan.kind,
+            academic_year__start_year=plan.academic_year.start_year - 1,
+        )
+        .select_related("academic_year")
+        .first()
+    )
+    if previous is None:
+        return 0
+    unfinished = (
+        Action.objects.filter(priority__plan=previous)
+        .exclude(status=ActionStatus.COMPLETE)
+        .select_related("priority")
+        .prefetch_related("criteria")
+        .order_by("priority__order", "order", "pk")
+    )
+    by_aim = {p.aim_id: p for p in plan.priorities.exclude(aim=None)}
+    own: dict[int, Priority] = {}
+    next_order = (plan.priorities.aggregate(m=Max("order"))["m"] or 0) + 1
+    copied = 0
+    for action in unfinished:
+        target = by_aim.get(action.priority.aim_id) if action.priority.aim_id else None
+        if target is None:
+            target = own.get(action.priority_id)
+        if target is None:
+            target = Priority(
+                plan=plan,
+                order=next_order,
+                title=action.priority.title,
+                description=action.priority.description,
+                aim=action.priority.aim,
+            )
+            next_order += 1
+            _attribute(target, by, f"Carried forward from {previous.academic_year.label}")
+            target.save()
+            own[action.priority_id] = target
+        copy = Action(
+            plan=plan,
+            priority=target,
+            order=action.order,
+            what=action.what,
+            lead=action.lead,
+            resources=action.resources,
+            cost=action.cost,
+            status=action.status,
+            carried_from=action,
+        )
+        _attribute(copy, by, f"Carried forward from {previous.academic_year.label}")
+        copy.save()
+        for criterion in action.criteria.all():
+            new = SuccessCriterion(
+                plan=plan,
+                action=copy,
+                order=criterion.order,
+                text=criterion.text,
+                kpi=criterion.kpi,
+                baseline=criterion.baseline,
+                target=criterion.target,
+                unit=criterion.unit,
+            )
+            _attribute(new, by, f"Carried forward from {previous.academic_year.label}")
+            new.save()
+        copied += 1
+    return copied
+
+
+def _last_changed_by(item):
+    record = item.history.order_by("-history_date").select_related("history_user").first()
+    return record.history_user if record else None
+
+
+@transaction.atomic
+def item_save(*, item, values: dict, expected_version: int | None, by, reason: str = ""):
+    """Create `item` (no pk yet) or update it with `values`, if nobody has changed it since the
+    person read `expected_version`. Raises EditConflict, PlanLocked or ValidationError."""
+    _lock_editable_plan(item.plan_id)
+    model = type(item)
+    if item.pk is not None:
+        current = model.objects.select_for_update().get(pk=item.pk)
+        if current.version != expected_version:
+            raise EditConflict(current, _last_changed_by(current))
+        item = current
+        item.version += 1
+    else:
+        parent_filter = _siblings_filter(item)
+        item.order = (model.objects.filter(**parent_filter).aggregate(m=Max("order"))["m"] or 0) + 1
+    for name, value in values.items():
+        setattr(item, name, value)
+    item.full_clean()
+    _attribute(item, by, reason or ("Edited" if item.version > 1 else "Added"))
+    item.save()
+    return item
+
+
+def _siblings_filter(item) -> dict:
+    if isinstance(item, Priority):
+        return {"plan_id": item.plan_id}
+    if isinstance(item, Action):
+        return {"priority_id": item.priority_id}
+    return {"action_id": item.action_id}
+
+
+@transaction.atomic
+def item_delete(*, item, by, expected_version: int | None = None) -> None:
+    _lock_editable_plan(item.plan_id)
+    current = type(item).objects.select_for_update().get(pk=item.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise EditConflict(current, _last_changed_by(current))
+    _attribute(current, by, "Removed")
+    current.delete()
+
+
+@transaction.atomic
+def item_move(*, item, by, up: bool) -> None:
+    """Swap the item with its neighbour above or below, renumbering its siblings 1, 2, 3..."""
+    _lock_editable_plan(item.plan_id)
+    model = type(item)
+    siblings = list(model.objects.select_for_update().filter(**_siblings_filter(item)).order_by("order", "pk"))
+    index = next(i for i, s in enumerate(siblings) if s.pk == item.pk)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(siblings):
+        return
+    siblings[index], siblings[other] = siblings[other], siblings[index]
+    for order, sibling in enumerate(siblings, start=1):
+        if sibling.order != order:
+            sibling.order = order
+            sibling.version += 1
+            _attribute(sibling, by, "Moved")
+            sibling.save(update_fields=["order", "version", "updated_at"])
+
+
+# Fields a restore puts back; the item's place in the plan (plan, parent) stays as it is now.
+RESTORED_FIELDS = {
+    Priority: ["title", "description", "aim_id", "milestone_id"],
+    Action: [
+        "what",
+        "lead_id",
+        "start_date",
+        "start_term",
+        "due_date",
+        "due_term",
+        "resources",
+        "cost",
+        "status",
+    ],
+    SuccessCriterion: ["text", "kpi", "baseline", "target", "unit", "due_date", "due_term"],
+}
+
+
+@transaction.atomic
+def item_restore(*, model, item_pk: int, plan: SchoolPlan, history_id: int, by):
+    """Put back an item's values from one of its earlier versions, as a new recorded change. A
+    removed item comes back where it was, if what it belonged to is still there."""
+    _lock_editable_plan(plan.pk)
+    record = model.history.filter(history_id=history_id, id=item_pk, plan_id=plan.pk).first()
+    if record is None or record.history_type == "-":
+        raise ValidationError("That version does not belong to this item.")
+    current = model.objects.select_for_update().filter(pk=item_pk).first()
+    if current is None:
+        current = record.instance
+        parent = {Priority: None, Action: "priority", SuccessCriterion: "action"}[model]
+        if (
+            parent
+            and not type(current)
+            ._meta.get_field(parent)
+            .related_model.objects.filter(pk=getattr(current, f"{parent}_id"))
+            .exists()
+        ):
+            raise ValidationError(f"What this belonged to has been removed: put the {parent} back first.")
+        current.version = (model.history.filter(id=item_pk).order_by("-history_date").first().version or 0) + 1
+    else:
+        for name in RESTORED_FIELDS[model]:
+            setattr(current, name, getattr(record, name))
+        current.version += 1
+    current.full_clean()
+    _attribute(current, by, f"Restored the version of {record.history_date:%d %b %Y %H:%M}")
+    current.save()
+    return current
+
+
+@transaction.atomic
+def evidence_add(*, action: Action, note: str, link: str, by) -> Evidence:
+    evidence = Evidence(plan_id=action.plan_id, action=action, note=note.strip(), link=link.strip(), added_by=by)
+    evidence.full_clean()
+    _attribute(evidence, by, "Evidence added")
+    evidence.save()
+    return evidence
+
+
+def kind_label(kind: str) -> str:
+    return PlanKind(kind).label

@@ -1,0 +1,510 @@
+"""School and business development plans in the browser: start one from the pocket guide, write
+it, check it against SMART, move it through its life, see its history, and the CEO's sign-off queue.
+
+Every view asks smart_trust.policy: a plan the person may not see answers 404; a plan they may see
+but not change answers 403. Writes go through plans.services and plans.workflow.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from schools.models import School, Trust
+from smart_trust import policy
+
+from . import plan_history, services, smart, workflow
+from .forms import ActionForm, CriterionForm, EvidenceForm, PlanCreateForm, PriorityForm, StepForm
+from .models import AcademicYear, Action, PlanSeen, PlanState, PocketGuide, Priority, SchoolPlan, SuccessCriterion
+
+ITEM_FORMS = {"priority": PriorityForm, "action": ActionForm, "criterion": CriterionForm}
+ITEM_NAMES = {"priority": "priority", "action": "action", "criterion": "success criterion"}
+PARENT_KIND = {"action": "priority", "criterion": "action"}
+
+
+def _plan_for(request: HttpRequest, pk: int) -> SchoolPlan:
+    plan = get_object_or_404(SchoolPlan.objects.select_related("school", "trust", "academic_year"), pk=pk)
+    if not policy.can_view_school_plan(request.user, plan):
+        raise Http404("No such plan.")
+    return plan
+
+
+def _require_edit(request: HttpRequest, plan: SchoolPlan) -> None:
+    if not policy.can_edit_school_plan(request.user, plan):
+        if policy.writes_school_plan(request.user, plan):
+            raise PermissionDenied(
+                f"The plan is {plan.get_state_display().lower()}, so it cannot be changed now."
+                + (" The CEO can reopen it." if plan.state == PlanState.SIGNED_OFF else "")
+            )
+        raise PermissionDenied("You may read this plan but not change it.")
+
+
+def _require_drafts(request: HttpRequest, plan: SchoolPlan) -> None:
+    if not policy.sees_school_plan_drafts(request.user, plan):
+        raise PermissionDenied("This page is for the people who write and agree the plan.")
+
+
+def _item(plan: SchoolPlan, kind: str, item_pk: int):
+    if kind not in ITEM_FORMS:
+        raise Http404("No such kind of item.")
+    return get_object_or_404(plan_history.ITEM_MODELS[kind], pk=item_pk, plan=plan)
+
+
+def _back_to(plan: SchoolPlan, anchor: str = "") -> str:
+    return plan.get_absolute_url() + (f"#{anchor}" if anchor else "")
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    plans = SchoolPlan.objects.visible_to(request.user).select_related("school", "trust", "academic_year")
+    return render(request, "plans/school/index.html", {"plans": plans})
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    tree = plan_history.plan_tree(plan)
+    if policy.is_ceo(request.user):
+        PlanSeen.objects.update_or_create(user=request.user, plan=plan, defaults={"seen_at": timezone.now()})
+    return render(
+        request,
+        "plans/school/detail.html",
+        {
+            "plan": plan,
+            "tree": tree,
+            "report": smart.report_for_tree(tree),
+            "events": plan.events.select_related("by"),
+            "steps": policy.steps_for(request.user, plan),
+            "can_edit": policy.can_edit_school_plan(request.user, plan),
+            "can_add_evidence": policy.can_add_evidence(request.user, plan),
+            "sees_drafts": policy.sees_school_plan_drafts(request.user, plan),
+            "step_form": StepForm(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def smart_check(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    _require_drafts(request, plan)
+    tree = plan_history.plan_tree(plan)
+    return render(
+        request,
+        "plans/school/smart.html",
+        {
+            "plan": plan,
+            "report": smart.report_for_tree(tree),
+            "steps": policy.steps_for(request.user, plan),
+            "step_form": StepForm(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def pocket_guide(request: HttpRequest, pk: int) -> HttpResponse:
+    """The school's own pocket guide: its priorities for the year on one page, from the plan."""
+    plan = _plan_for(request, pk)
+    return render(request, "plans/school/pocket_guide.html", {"plan": plan, "tree": plan_history.plan_tree(plan)})
+
+
+# --- starting a plan -------------------------------------------------------------------------
+
+
+def _school_choices(user, trust: Trust) -> list[tuple[str, str]]:
+    choices = []
+    if policy.can_create_trust_wide_plan(user, "bdp"):
+        choices.append(("trust", f"{trust.name} (trust-wide BDP)"))
+    schools = policy.schools_for_new_plan(user, "bdp", School.objects.filter(trust=trust))
+    choices += [(str(s.pk), s.name) for s in schools]
+    return choices
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    if not policy.can_start_a_plan(request.user):
+        raise PermissionDenied("Headteachers start their school's plan; TOLT starts the business plan.")
+    held = request.user.roles.select_related("trust").first()
+    trust = held.trust if held else Trust.objects.order_by("pk").first()
+    years = AcademicYear.objects.filter(
+        pk__in=PocketGuide.objects.filter(plan__trust=trust).published().values("academic_year")
+    )
+    form = PlanCreateForm(request.POST or None, school_choices=_school_choices(request.user, trust))
+    form.fields["academic_year"].queryset = years
+    if not form.is_bound and years:
+        form.initial["academic_year"] = years.last()
+    if request.method == "POST" and form.is_valid():
+        kind, where = form.cleaned_data["kind"], form.cleaned_data["school"]
+        school = None if where == "trust" else School.objects.get(pk=where, trust=trust)
+        allowed = (
+            policy.can_create_trust_wide_plan(request.user, kind)
+            if school is None
+            else policy.schools_for_new_plan(request.user, kind, School.objects.filter(pk=school.pk)).exists()
+        )
+        if not allowed:
+            form.add_error(
+                "school",
+                "A school development plan belongs to one school: choose your school."
+                if school is None
+                else f"You cannot start a {kind.upper()} for {school.name}.",
+            )
+        else:
+            try:
+                plan = services.plan_create(
+                    trust=trust,
+                    school=school,
+                    kind=kind,
+                    academic_year=form.cleaned_data["academic_year"],
+                    by=request.user,
+                    carry_forward=form.cleaned_data["carry_forward"],
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, f"{plan.title} started with the trust's priorities for the year.")
+                return redirect(plan)
+    return render(request, "plans/school/create.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# --- writing: priorities, actions, success criteria, evidence --------------------------------
+
+
+def _conflict_rows(form, current) -> list[tuple[str, str, str]]:
+    """Field by field: what the other person saved, what this person typed (only where they differ)."""
+    rows = []
+    for name in form._meta.fields:
+        field = form.fields[name]
+        theirs = getattr(current, name)
+        yours = form.cleaned_data.get(name)
+        if theirs != yours and not (theirs in (None, "") and yours in (None, "")):
+            display = getattr(current, f"get_{name}_display", None)
+            rows.append((str(field.label or name), str(display() if display else theirs or "–"), str(yours or "–")))
+    return rows
+
+
+def _item_form(request, plan, kind, item, form_kwargs, title, parent=None) -> HttpResponse:
+    form_class = ITEM_FORMS[kind]
+    form = form_class(request.POST or None, instance=item, **form_kwargs)
+    conflict = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved = services.item_save(
+                    item=item, values=form.values(), expected_version=form.cleaned_data["version"], by=request.user
+                )
+            except services.EditConflict as exc:
+                conflict = {"by": exc.changed_by, "rows": _conflict_rows(form, exc.current), "current": exc.current}
+                # Keep what they typed; saving again now replaces the other version on purpose.
+                form.data = form.data.copy()
+                form.data["version"] = exc.current.version
+                status = 409
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+                status = 400
+            else:
+                messages.success(request, f"Saved the {ITEM_NAMES[kind]}.")
+                return redirect(_back_to(plan, f"{kind}-{saved.pk}"))
+        else:
+            status = 400
+    return render(
+        request,
+        "plans/school/item_form.html",
+        {
+            "plan": plan,
+            "form": form,
+            "kind": kind,
+            "item": item,
+            "title": title,
+            "conflict": conflict,
+            "parent": parent,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def priority_add(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    _require_edit(request, plan)
+    return _item_form(request, plan, "priority", Priority(plan=plan), {}, "Add a school priority")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_add(request: HttpRequest, pk: int, parent_pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    _require_edit(request, plan)
+    priority = get_object_or_404(Priority, pk=parent_pk, plan=plan)
+    item = Action(plan=plan, priority=priority)
+    return _item_form(request, plan, "action", item, {"plan": plan}, "Add an action", parent=priority)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def criterion_add(request: HttpRequest, pk: int, parent_pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    _require_edit(request, plan)
+    action = get_object_or_404(Action, pk=parent_pk, plan=plan)
+    item = SuccessCriterion(plan=plan, action=action)
+    return _item_form(request, plan, "criterion", item, {}, "Add a success criterion", parent=action)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_edit(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    item = _item(plan, kind, item_pk)
+    _require_edit(request, plan)
+    extra = {"plan": plan} if kind == "action" else {}
+    return _item_form(request, plan, kind, item, extra, f"Edit the {ITEM_NAMES[kind]}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_delete(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    item = _item(plan, kind, item_pk)
+    _require_edit(request, plan)
+    if request.method == "POST":
+        try:
+            services.item_delete(item=item, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Removed the {ITEM_NAMES[kind]}. Its history keeps it: it can be put back.")
+        return redirect(_back_to(plan))
+    return render(request, "plans/school/item_delete.html", {"plan": plan, "item": item, "kind": kind})
+
+
+@login_required
+@require_POST
+def item_move(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    item = _item(plan, kind, item_pk)
+    _require_edit(request, plan)
+    services.item_move(item=item, by=request.user, up=request.POST.get("direction") == "up")
+    return redirect(_back_to(plan, f"{kind}-{item.pk}"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evidence_add(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    action = get_object_or_404(Action.objects.select_related("priority"), pk=item_pk, plan=plan)
+    if not policy.can_add_evidence(request.user, plan, action):
+        raise PermissionDenied("Evidence is added by the plan's writers, its leaders and the action's lead.")
+    form = EvidenceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.evidence_add(action=action, by=request.user, **form.cleaned_data)
+        messages.success(request, "Evidence added.")
+        return redirect(_back_to(plan, f"action-{action.pk}"))
+    return render(
+        request,
+        "plans/school/evidence_form.html",
+        {"plan": plan, "action": action, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- the plan's life -------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    if step not in workflow.STEPS:
+        raise Http404("No such step.")
+    form = StepForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        plan = workflow.take_step(plan=plan, step=step, by=request.user, comment=comment)
+    except workflow.StepRefused as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(request.POST.get("next") if _safe_next(request) else _back_to(plan))
+    messages.success(request, f"{plan.title} {workflow.STEPS[step].done}.")
+    return redirect(request.POST.get("next") if _safe_next(request) else _back_to(plan))
+
+
+def _safe_next(request: HttpRequest) -> bool:
+    # Only the sign-off queue sends people back to itself.
+    return request.POST.get("next") == reverse("school_plans:sign_off")
+
+
+@login_required
+@require_GET
+def sign_off_queue(request: HttpRequest) -> HttpResponse:
+    """September: every school's plan for the year, its state, SMART report, changes since the CEO
+    last looked, and sign-off for each. A constant number of queries, whatever the trust's size."""
+    if not policy.is_ceo(request.user):
+        raise PermissionDenied("The sign-off queue is the CEO's.")
+    trust = request.user.roles.select_related("trust").first().trust
+    years = list(AcademicYear.objects.filter(pk__in=SchoolPlan.objects.filter(trust=trust).values("academic_year")))
+    year = next((y for y in years if y.slug == request.GET.get("year")), years[-1] if years else None)
+    plans = list(
+        SchoolPlan.objects.filter(trust=trust, academic_year=year).select_related("school", "trust", "academic_year")
+    )
+    actions = (
+        Action.objects.filter(plan__in=plans)
+        .select_related("lead")
+        .prefetch_related("criteria")
+        .order_by("priority__order", "order", "pk")
+    )
+    by_plan: dict[int, list] = {p.pk: [] for p in plans}
+    for action in actions:
+        by_plan[action.plan_id].append(action)
+    seen = dict(PlanSeen.objects.filter(user=request.user, plan__in=plans).values_list("plan_id", "seen_at"))
+    changed = _changes_since(plans, seen)
+    rows = [
+        {
+            "plan": p,
+            "report": smart.report_for_actions(by_plan[p.pk]),
+            "seen_at": seen.get(p.pk),
+            "changes": changed.get(p.pk, 0),
+        }
+        for p in plans
+    ]
+    schools_with_sdp = {p.school_id for p in plans if p.kind == "sdp"}
+    missing = School.objects.filter(trust=trust).exclude(pk__in=schools_with_sdp)
+    return render(
+        request,
+        "plans/school/sign_off_queue.html",
+        {"rows": rows, "year": year, "years": years, "missing": missing, "step_form": StepForm()},
+    )
+
+
+def _changes_since(plans: list[SchoolPlan], seen: dict[int, datetime.datetime]) -> dict[int, int]:
+    """How many recorded changes each plan's items have had since the person last saw it (all
+    changes when never seen): one query per item type, whatever the number of plans."""
+    counts: dict[int, int] = {}
+    for model in plan_history.ITEM_MODELS.values():
+        rows = model.history.filter(plan_id__in=[p.pk for p in plans]).values_list("plan_id", "history_date")
+        for plan_id, at in rows:
+            if plan_id not in seen or at > seen[plan_id]:
+                counts[plan_id] = counts.get(plan_id, 0) + 1
+    return counts
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    _require_drafts(request, plan)
+    changes = plan_history.changes(plan, limit=None)
+    older, newer = parse_datetime(request.GET.get("from", "")), parse_datetime(request.GET.get("to", ""))
+    compared = None
+    if older and newer:
+        older, newer = min(older, newer), max(older, newer)
+        compared = {"from": older, "to": newer, "lines": plan_history.diff(plan, older, newer)}
+    return render(
+        request,
+        "plans/school/history.html",
+        {
+            "plan": plan,
+            "changes": changes[:200],
+            "versions": changes,
+            "compared": compared,
+            "signed_off": plan_history.signed_off_at(plan),
+        },
+    )
+
+
+@login_required
+@require_GET
+def as_signed_off(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    event = plan_history.signed_off_at(plan)
+    if event is None:
+        raise Http404("This plan has not been signed off.")
+    tree = plan_history.plan_tree_at(plan, event.at)
+    return render(request, "plans/school/as_signed_off.html", {"plan": plan, "tree": tree, "event": event})
+
+
+@login_required
+@require_GET
+def item_history(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    _require_drafts(request, plan)
+    if kind not in ITEM_FORMS:
+        raise Http404("No such kind of item.")
+    model = plan_history.ITEM_MODELS[kind]
+    records = list(
+        model.history.filter(id=item_pk, plan_id=plan.pk).select_related("history_user").order_by("-history_date")
+    )
+    if not records:
+        raise Http404("No such item.")
+    fields = services.RESTORED_FIELDS[model]
+    versions = [
+        {
+            "record": r,
+            "values": [(model._meta.get_field(f.removesuffix("_id")).verbose_name, _shown(r, f)) for f in fields],
+        }
+        for r in records
+    ]
+    exists = model.objects.filter(pk=item_pk).exists()
+    return render(
+        request,
+        "plans/school/item_history.html",
+        {
+            "plan": plan,
+            "kind": kind,
+            "name": ITEM_NAMES[kind],
+            "item_pk": item_pk,
+            "versions": versions,
+            "exists": exists,
+            "can_edit": policy.can_edit_school_plan(request.user, plan),
+        },
+    )
+
+
+def _shown(record, field: str) -> str:
+    if field.endswith("_id"):
+        related = getattr(record.instance, field.removesuffix("_id"), None)
+        return str(related) if related else "–"
+    display = getattr(record, f"get_{field}_display", None)
+    value = display() if display else getattr(record, field)
+    return "–" if value in (None, "") else str(value)
+
+
+@login_required
+@require_POST
+def item_restore(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpResponse:
+    plan = _plan_for(request, pk)
+    _require_edit(request, plan)
+    if kind not in ITEM_FORMS:
+        raise Http404("No such kind of item.")
+    model = plan_history.ITEM_MODELS[kind]
+    try:
+        history_id = int(request.POST.get("history_id", ""))
+    except ValueError:
+        raise Http404("No such version.") from None
+    try:
+        item = services.item_restore(model=model, item_pk=item_pk, plan=plan, history_id=history_id, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("school_plans:item_history", pk=plan.pk, kind=kind, item_pk=item_pk)
+    messages.success(request, f"Restored the earlier version of the {ITEM_NAMES[kind]}; the restore is in its history.")
+    return redirect(_back_to(plan, f"{kind}-{item.pk}"))
