@@ -110,6 +110,9 @@ class CriterionForm(VersionedForm):
 
 
 class EvidenceForm(forms.ModelForm):
+    # Links pasted without a scheme are taken as https.
+    link = forms.URLField(required=False, max_length=500, assume_scheme="https", label="Link (optional)")
+
     class Meta:
         model = Evidence
         fields = ["note", "link"]
@@ -125,7 +128,7 @@ class EvidenceForm(forms.ModelForm):
 
 class PlanCreateForm(forms.Form):
     kind = forms.ChoiceField(choices=PlanKind.choices, label="Plan")
-    school = forms.ChoiceField(label="For")
+    school = forms.ChoiceField(label="Whose plan")
     academic_year = forms.ModelChoiceField(queryset=AcademicYear.objects.all(), label="Academic year")
     carry_forward = forms.BooleanField(
         required=False,

@@ -31,22 +31,29 @@ SCHOOLS = [
 ]
 
 # (e-mail local part, name, role, school slug or None, extra flags)
-PEOPLE = [
-    ("ceo", "Chris Evans", Role.CEO, None, {}),
-    ("cfo", "Fran Owen", Role.CFO_COO, None, {}),
-    ("central", "Cat Tremayne", Role.CENTRAL_TEAM, None, {}),
-    ("trustee", "Tom Rowe", Role.TRUSTEE, None, {}),
-    ("tolt", "Tess Olds", Role.TOLT_MEMBER, None, {}),
-    ("governor", "Gwen Lander", Role.LOCAL_GOVERNOR, "saltash", {"is_chair": True}),
-    ("link-governor", "Lee Inch", Role.LOCAL_GOVERNOR, "saltash", {"is_link_governor": True, "link_area": "SEND"}),
-    ("head", "Hannah Eddy", Role.HEADTEACHER, "saltash", {}),
-    ("senior", "Sam Lowe", Role.SENIOR_LEADER, "saltash", {}),
-    ("middle", "Mia Dunn", Role.MIDDLE_LEADER, "saltash", {}),
-    ("staff", "Stacey Taff", Role.STAFF, "saltash", {}),
-] + [
-    (f"head.{slug}", f"Headteacher of {name.split(' ')[0]}", Role.HEADTEACHER, slug, {})
-    for name, slug, _, _ in SCHOOLS[1:]
-]
+PEOPLE = (
+    [
+        ("ceo", "Chris Evans", Role.CEO, None, {}),
+        ("cfo", "Fran Owen", Role.CFO_COO, None, {}),
+        ("central", "Cat Tremayne", Role.CENTRAL_TEAM, None, {}),
+        ("trustee", "Tom Rowe", Role.TRUSTEE, None, {}),
+        ("tolt", "Tess Olds", Role.TOLT_MEMBER, None, {}),
+        ("governor", "Gwen Lander", Role.LOCAL_GOVERNOR, "saltash", {"is_chair": True}),
+        ("link-governor", "Lee Inch", Role.LOCAL_GOVERNOR, "saltash", {"is_link_governor": True, "link_area": "SEND"}),
+        ("head", "Hannah Eddy", Role.HEADTEACHER, "saltash", {}),
+        ("senior", "Sam Lowe", Role.SENIOR_LEADER, "saltash", {}),
+        ("middle", "Mia Dunn", Role.MIDDLE_LEADER, "saltash", {}),
+        ("staff", "Stacey Taff", Role.STAFF, "saltash", {}),
+    ]
+    + [
+        (f"head.{slug}", f"Headteacher of {name.split(' ')[0]}", Role.HEADTEACHER, slug, {})
+        for name, slug, _, _ in SCHOOLS[1:]
+    ]
+    + [
+        (f"governor.{slug}", f"Chair of {name.split(' ')[0]} LGC", Role.LOCAL_GOVERNOR, slug, {"is_chair": True})
+        for name, slug, _, _ in SCHOOLS[1:]
+    ]
+)
 
 
 @dataclass

@@ -215,3 +215,95 @@ def test_central_team_imports_people_from_a_csv_file(page, tmp_path):
     assert gwen.roles.get().is_chair
     page.get_by_role("link", name="Gwen Gov").click()
     assert check_page(page) == []
+
+
+def test_sdp_journey_from_pocket_guide_to_sign_off_then_staff_read_it(browser, live_server, demo_live):
+    """The headteacher starts the SDP from the pocket guide, adds a priority, an action and a
+    success criterion and submits; the chair of governors agrees; the headteacher finalises; the
+    CEO signs off from the queue; staff then read it. axe checks every kind of page on the way."""
+    problems: list[str] = []
+
+    def as_person(local: str):
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 900})
+        page = context.new_page()
+        sign_in(page, local)
+        return page
+
+    def check(page):
+        problems.extend(check_page(page))
+
+    head = as_person("head")
+    head.get_by_role("link", name="SDPs and BDPs").click()
+    check(head)
+    head.get_by_role("link", name="Start a plan").click()
+    check(head)
+    head.get_by_label("Plan", exact=False).first.select_option(label="School development plan")
+    head.get_by_label("Whose plan").select_option(label="Saltash Community School")
+    head.get_by_role("button", name="Start the plan").click()
+    assert head.locator("h1").inner_text() == "Saltash Community School SDP 2023/24"
+    assert head.locator("section.priority").count() == 8
+    assert "Priority 1: 1. Equitable progress for ALL pupils" in head.inner_text("main")
+    check(head)
+
+    head.get_by_role("link", name="Add a school priority").click()
+    check(head)
+    head.get_by_label("Priority").fill("Reading for pleasure")
+    head.get_by_role("button", name="Save").click()
+    head.get_by_role("link", name="Add an action to priority 9").click()
+    head.get_by_label("What will be done").fill("Weekly library lessons for Year 7")
+    head.get_by_label("Lead").select_option(label="Sam Lowe")
+    head.get_by_label("or due term").select_option(label="Summer term")
+    # A mistake first: the form keeps what was typed and says what to fix.
+    head.get_by_label("Start date").fill("2024-05-01")
+    head.get_by_label("Due date").fill("2024-03-01")
+    head.get_by_role("button", name="Save").click()
+    assert "The due date is before the start date" in head.inner_text("main")
+    assert head.get_by_label("What will be done").input_value() == "Weekly library lessons for Year 7"
+    check(head)
+    head.get_by_label("Due date").fill("")
+    head.get_by_label("Start date").fill("")
+    head.get_by_role("button", name="Save").click()
+    head.get_by_role("link", name="Add a success criterion to action 9.1").click()
+    head.get_by_label("Success criterion").fill("85% of Year 7 borrow a library book every week")
+    head.get_by_role("button", name="Save").click()
+    assert "85% of Year 7 borrow a library book every week" in head.inner_text("main")
+    check(head)
+
+    head.get_by_role("link", name="Check and submit to the LGC").click()
+    assert "All 1 success criteria are measurable, timed and led." in head.inner_text("main")
+    check(head)
+    head.get_by_label("Comment (optional)").fill("Ready for the LGC")
+    head.get_by_role("button", name="Submit to the LGC").click()
+    assert "Submitted to the LGC" in head.inner_text("main")
+
+    governor = as_person("governor")
+    governor.get_by_role("link", name="SDPs and BDPs").click()
+    governor.get_by_role("link", name="Saltash Community School SDP").click()
+    assert governor.get_by_role("link", name="Add a school priority").count() == 0
+    governor.get_by_role("link", name="Review the SMART report and agree or return").click()
+    check(governor)
+    governor.get_by_role("button", name="Agree the plan").click()
+    assert "Agreed by the LGC" in governor.inner_text("main")
+
+    head.reload()
+    head.get_by_role("button", name="Finalise").click()
+    assert "Finalised" in head.inner_text("main")
+
+    ceo = as_person("ceo")
+    ceo.get_by_role("link", name="SDPs and BDPs").click()
+    ceo.get_by_role("link", name="Sign-off queue").click()
+    check(ceo)
+    ceo.get_by_role("button", name="Sign off Saltash Community School SDP 2023/24").click()
+    assert "Saltash Community School SDP 2023/24 signed off." in ceo.inner_text("body")
+
+    staff = as_person("staff")
+    staff.get_by_role("link", name="SDPs and BDPs").click()
+    staff.get_by_role("link", name="Saltash Community School SDP").click()
+    text = staff.inner_text("main")
+    assert "Weekly library lessons for Year 7" in text and "Signed off by the CEO" in text
+    assert staff.get_by_role("link", name="History").count() == 0
+    check(staff)
+    staff.get_by_role("link", name="School pocket guide").click()
+    assert "Reading for pleasure" in staff.inner_text("main")
+    check(staff)
+    assert problems == [], "\n".join(problems)

@@ -31,6 +31,16 @@ SIGNED_IN = set(PERSONAS) - {"anonymous"}
 PEOPLE_MANAGERS = {"ceo", "central"}
 
 PLAN = "tsp-2022-27"
+# Saltash's SDP in draft: read by trust-wide roles and Saltash's governors and leaders (not staff,
+# not other schools), written by its headteacher and senior leaders.
+SDP_READERS = TRUST_WIDE | {"governor", "head", "senior", "middle"}
+SDP_WRITERS = {"head", "senior"}
+NOT_SHOWN = {"staff", "other_head"}
+
+
+def sdp_rule(allowed: set[str], yes: int) -> dict[str, int]:
+    """`yes` for `allowed`, 404 for people who may not see the draft, 403 for readers who may not act."""
+    return {p: 302 if p == "anonymous" else yes if p in allowed else 404 if p in NOT_SHOWN else 403 for p in PERSONAS}
 
 
 def statuses(default: int, **overrides: int) -> dict[str, int]:
@@ -44,6 +54,41 @@ def only(allowed: set[str], yes: int, no: int, anonymous: int = 302) -> dict[str
 PUBLIC = statuses(200)
 SIGNED_IN_ONLY = statuses(200, anonymous=302)
 PEOPLE = only(PEOPLE_MANAGERS, 200, 403)
+
+
+def saltash_sdp(state: str = "draft") -> dict:
+    from tests.school_plan_builders import sdp
+
+    return {"pk": sdp(state=state).pk}
+
+
+def sdp_action(**extra) -> dict:
+    from plans.models import Action
+
+    plan = saltash_sdp()["pk"]
+    action = Action.objects.get(plan_id=plan)
+    return {"pk": plan, **extra, **({"item_pk": action.pk} if "parent_pk" not in extra else {})}
+
+
+def sdp_first_priority() -> dict:
+    from plans.models import Priority
+
+    plan = saltash_sdp()["pk"]
+    return {"pk": plan, "parent_pk": Priority.objects.filter(plan_id=plan).first().pk}
+
+
+def sdp_action_as_parent() -> dict:
+    from plans.models import Action
+
+    plan = saltash_sdp()["pk"]
+    return {"pk": plan, "parent_pk": Action.objects.get(plan_id=plan).pk}
+
+
+def sdp_action_restore_data() -> dict:
+    from plans.models import Action
+
+    action = Action.objects.latest("pk")
+    return {"history_id": action.history.earliest("history_date").history_id}
 
 
 def assignment_of_staff(_db=None) -> dict:
@@ -100,6 +145,45 @@ MATRIX = {
     "person_edit": ("get", assignment_of_staff, None, PEOPLE),
     "role_grant": ("post", assignment_of_staff, {"role": "trustee"}, only(PEOPLE_MANAGERS, 302, 403)),
     "role_remove": ("post", staff_role, {"reason": "left"}, only(PEOPLE_MANAGERS, 302, 403)),
+    "school_plans:index": ("get", {}, None, SIGNED_IN_ONLY),
+    "school_plans:create": (
+        "get",
+        {},
+        None,
+        only({"head", "senior", "other_head", "tolt", "cfo", "central"}, 200, 403),
+    ),
+    "school_plans:sign_off": ("get", {}, None, only({"ceo"}, 200, 403)),
+    "school_plans:detail": ("get", saltash_sdp, None, sdp_rule(SDP_READERS, 200)),
+    "school_plans:smart": ("get", saltash_sdp, None, sdp_rule(SDP_READERS, 200)),
+    "school_plans:pocket_guide": ("get", saltash_sdp, None, sdp_rule(SDP_READERS, 200)),
+    "school_plans:history": ("get", saltash_sdp, None, sdp_rule(SDP_READERS, 200)),
+    # Signed off, so staff of the school read it too.
+    "school_plans:as_signed_off": (
+        "get",
+        lambda: saltash_sdp("signed_off"),
+        None,
+        {p: 302 if p == "anonymous" else 404 if p == "other_head" else 200 for p in PERSONAS},
+    ),
+    "school_plans:step": ("post", lambda: {**saltash_sdp(), "step": "submit"}, {}, sdp_rule(SDP_WRITERS, 302)),
+    "school_plans:priority_add": ("get", saltash_sdp, None, sdp_rule(SDP_WRITERS, 200)),
+    "school_plans:action_add": ("get", sdp_first_priority, None, sdp_rule(SDP_WRITERS, 200)),
+    "school_plans:criterion_add": ("get", sdp_action_as_parent, None, sdp_rule(SDP_WRITERS, 200)),
+    "school_plans:evidence_add": ("get", sdp_action, None, sdp_rule(SDP_WRITERS | {"middle"}, 200)),
+    "school_plans:item_edit": ("get", lambda: sdp_action(kind="action"), None, sdp_rule(SDP_WRITERS, 200)),
+    "school_plans:item_delete": ("get", lambda: sdp_action(kind="action"), None, sdp_rule(SDP_WRITERS, 200)),
+    "school_plans:item_move": (
+        "post",
+        lambda: sdp_action(kind="action"),
+        {"direction": "up"},
+        sdp_rule(SDP_WRITERS, 302),
+    ),
+    "school_plans:item_history": ("get", lambda: sdp_action(kind="action"), None, sdp_rule(SDP_READERS, 200)),
+    "school_plans:item_restore": (
+        "post",
+        lambda: sdp_action(kind="action"),
+        sdp_action_restore_data,
+        sdp_rule(SDP_WRITERS, 302),
+    ),
     # Django's admin is gated by its own staff flag; the demo central team has it.
     "admin:index": ("get", {}, None, statuses(302, central=200)),
 }
@@ -136,6 +220,8 @@ def test_permission_matrix(client, demo, name, persona):
     if PERSONAS[persona]:
         client.force_login(User.objects.get(email=demo_email(PERSONAS[persona])))
     url = reverse(name, kwargs=kwargs)
+    if callable(data):
+        data = data()
     response = client.post(url, data or {}) if method == "post" else client.get(url)
     assert response.status_code == expected[persona], f"{persona} {method.upper()} {url}"
     if response.status_code == 302 and persona == "anonymous" and name not in {"logout"}:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -199,7 +200,9 @@ class Action(Versioned, Ordered):
     due_date = models.DateField(null=True, blank=True)
     due_term = models.CharField(max_length=6, choices=Term.choices, blank=True)
     resources = models.TextField("resources", blank=True)
-    cost = models.DecimalField("cost (£)", max_digits=10, decimal_places=2, null=True, blank=True)
+    cost = models.DecimalField(
+        "cost (£)", max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     status = models.CharField(max_length=12, choices=ActionStatus.choices, default=ActionStatus.NOT_STARTED)
     carried_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     history = HistoricalRecords()
@@ -213,7 +216,11 @@ class Action(Versioned, Ordered):
                 | Q(due_date__gte=models.F("start_date")),
                 violation_error_message="The due date is before the start date.",
             ),
-            models.CheckConstraint(name="action_cost_not_negative", condition=Q(cost__isnull=True) | Q(cost__gte=0)),
+            models.CheckConstraint(
+                name="action_cost_not_negative",
+                condition=Q(cost__isnull=True) | Q(cost__gte=0),
+                violation_error_message="The cost cannot be negative.",
+            ),
         ]
 
     def __str__(self) -> str:
