@@ -287,7 +287,15 @@ def item_delete(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpR
     _require_edit(request, plan)
     if request.method == "POST":
         try:
-            services.item_delete(item=item, by=request.user)
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = None
+        try:
+            services.item_delete(item=item, by=request.user, expected_version=version)
+        except services.EditConflict as exc:
+            who = exc.changed_by.full_name if exc.changed_by else "Someone else"
+            messages.error(request, f"{who} changed this since you opened it: check it before removing it.")
+            return redirect("school_plans:item_delete", pk=plan.pk, kind=kind, item_pk=item.pk)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

@@ -50,7 +50,8 @@ def take_step(*, plan: SchoolPlan, step: str, by, comment: str = "") -> SchoolPl
     if step not in STEPS:
         raise StepRefused(f"“{step}” is not a step of a plan's life.")
     rule = STEPS[step]
-    plan = SchoolPlan.objects.select_for_update().select_related("school", "trust", "academic_year").get(pk=plan.pk)
+    # Lock the plan's row only (a join to the nullable school cannot be locked in PostgreSQL).
+    plan = SchoolPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.state not in rule.from_states:
         raise StepRefused(
             f"The plan is {plan.get_state_display().lower()}, so it cannot be "

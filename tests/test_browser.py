@@ -307,3 +307,34 @@ def test_sdp_journey_from_pocket_guide_to_sign_off_then_staff_read_it(browser, l
     assert "Reading for pleasure" in staff.inner_text("main")
     check(staff)
     assert problems == [], "\n".join(problems)
+
+
+def test_a_plan_can_be_written_with_the_keyboard_alone(page):
+    from tests.school_plan_builders import sdp
+
+    plan = sdp()
+    sign_in(page, "head")
+    page.goto(f"/school-plans/{plan.pk}/")
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Add a school priority":
+            break
+    else:
+        pytest.fail("Tab never reached 'Add a school priority'")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/priorities/add/$"))
+    page.keyboard.press("Tab")  # the skip link first
+    for _ in range(30):
+        if page.evaluate("document.activeElement.id") == "id_title":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.type("Oracy across the curriculum")
+    page.keyboard.press("Enter")  # submits the form
+    page.wait_for_url(re.compile(r".*/school-plans/\d+/#priority-\d+$"))
+    assert "Oracy across the curriculum" in page.inner_text("main")
+    # The focus ring is visible wherever the keyboard lands.
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "[document.activeElement.outerHTML.slice(0, 80), getComputedStyle(document.activeElement).outlineStyle]"
+    )
+    assert focused[1] == "solid", focused

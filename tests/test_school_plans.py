@@ -592,3 +592,61 @@ def test_tree_at_a_moment_matches_the_live_tree_now(demo):
     assert plan_history.tree_lines(plan, plan_history.plan_tree(plan)) == plan_history.tree_lines(
         plan, plan_history.plan_tree_at(plan, now)
     )
+
+
+def test_removing_something_changed_since_the_page_was_opened_is_refused(demo):
+    plan = sdp()
+    action = the_action(plan)
+    client = client_for("head")
+    url = reverse("school_plans:item_delete", args=[plan.pk, "action", action.pk])
+    opened_version = client.get(url).context["item"].version
+    services.item_save(
+        item=action, values={"what": "Changed meanwhile"}, expected_version=action.version, by=person("senior")
+    )
+    response = client.post(url, {"version": opened_version}, follow=True)
+    assert "Sam Lowe changed this since you opened it" in response.content.decode()
+    assert Action.objects.filter(pk=action.pk).exists()
+
+
+@pytest.mark.parametrize("school", ["saltash", "brunel", "bishop-cornish", "burraton", "landulph", "st-stephens"])
+def test_the_whole_journey_works_for_every_demo_school(demo, school):
+    """Start from the pocket guide, add a priority, an action and a criterion, submit; the chair
+    of governors agrees; the headteacher finalises; the CEO signs off."""
+    head = client_for("head" if school == "saltash" else f"head.{school}")
+    governor = client_for("governor" if school == "saltash" else f"governor.{school}")
+    the_school = School.objects.get(slug=school)
+    year = AcademicYear.objects.get(start_year=2023)
+    head.post(reverse("school_plans:create"), {"kind": "sdp", "school": the_school.pk, "academic_year": year.pk})
+    plan = SchoolPlan.objects.get(school=the_school)
+    head.post(reverse("school_plans:priority_add", args=[plan.pk]), {"title": "Attendance"})
+    priority = plan.priorities.get(title="Attendance")
+    lead = person("head" if school == "saltash" else f"head.{school}")
+    head.post(
+        reverse("school_plans:action_add", args=[plan.pk, priority.pk]),
+        {"what": "Call home on day one", "lead": lead.pk, "status": "in_progress", "due_term": "autumn"},
+    )
+    action = Action.objects.get(priority=priority)
+    head.post(reverse("school_plans:criterion_add", args=[plan.pk, action.pk]), {"text": "Attendance at 96%"})
+    for client, step in [(head, "submit"), (governor, "agree"), (head, "finalise"), (client_for("ceo"), "sign_off")]:
+        assert client.post(reverse("school_plans:step", args=[plan.pk, step])).status_code == 302, step
+    plan.refresh_from_db()
+    assert plan.state == PlanState.SIGNED_OFF
+    assert [e.by for e in plan.events.all()] == [lead, person(governor_local(school)), lead, person("ceo")]
+
+
+def governor_local(school: str) -> str:
+    return "governor" if school == "saltash" else f"governor.{school}"
+
+
+def test_plan_list_queries_do_not_grow_with_the_number_of_plans(demo):
+    client = client_for("trustee")
+    sdp()
+    client.get(reverse("school_plans:index"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("school_plans:index"))
+    for school in ["brunel", "landulph", "burraton"]:
+        sdp(school=school, with_action=False)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("school_plans:index"))
+    assert len(response.context["plans"]) == 4
+    assert len(many) == len(few)
