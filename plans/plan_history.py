@@ -189,7 +189,7 @@ def changes(plan: SchoolPlan, since: datetime.datetime | None = None, limit: int
 
 def _label(kind: str, record) -> str:
     if kind == "plan":
-        return f"plan ({record.get_state_display().lower()})"
+        return f"plan ({record.get_state_display()[:1].lower() + record.get_state_display()[1:]})"
     text = {"priority": record.title if kind == "priority" else ""}.get(kind) or str(record.instance)
     return text[:120]
 

@@ -47,7 +47,7 @@ def _lock_editable_plan(plan_id: int) -> SchoolPlan:
     plan = SchoolPlan.objects.select_for_update().get(pk=plan_id)
     if not plan.is_editable:
         raise PlanLocked(
-            f"The plan is {plan.get_state_display().lower()}: it cannot be changed"
+            f"The plan is {plan.state_phrase}: it cannot be changed"
             + (" unless the CEO reopens it." if plan.state == PlanState.SIGNED_OFF else " at this stage.")
         )
     return plan

@@ -110,7 +110,7 @@ def _term_label(term: str) -> str:
 
 def measurable(criterion: SuccessCriterion) -> Check:
     if criterion.target is not None:
-        unit = f" {criterion.unit}" if criterion.unit else ""
+        unit = criterion.unit if criterion.unit in ("", "%") else f" {criterion.unit}"
         base = f" from {number(criterion.baseline)}{unit}" if criterion.baseline is not None else ""
         return Check("measurable", True, f"Target {number(criterion.target)}{unit}{base}.")
     if NUMBER.search(criterion.text):

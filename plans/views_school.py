@@ -42,7 +42,7 @@ def _require_edit(request: HttpRequest, plan: SchoolPlan) -> None:
     if not policy.can_edit_school_plan(request.user, plan):
         if policy.writes_school_plan(request.user, plan):
             raise PermissionDenied(
-                f"The plan is {plan.get_state_display().lower()}, so it cannot be changed now."
+                f"The plan is {plan.state_phrase}, so it cannot be changed now."
                 + (" The CEO can reopen it." if plan.state == PlanState.SIGNED_OFF else "")
             )
         raise PermissionDenied("You may read this plan but not change it.")

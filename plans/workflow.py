@@ -54,11 +54,11 @@ def take_step(*, plan: SchoolPlan, step: str, by, comment: str = "") -> SchoolPl
     plan = SchoolPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.state not in rule.from_states:
         raise StepRefused(
-            f"The plan is {plan.get_state_display().lower()}, so it cannot be "
-            f"{rule.done} now (someone may have moved it on already)."
+            f"The plan is {plan.state_phrase}, so it cannot be {rule.done} now (someone may have moved it on already)."
         )
     if not policy.may_take_step(by, plan, step):
-        raise PermissionDenied(f"You may not {Step(step).label.lower()} this plan.")
+        label = Step(step).label
+        raise PermissionDenied(f"You may not {label[:1].lower() + label[1:]} this plan.")
     comment = comment.strip()
     if rule.comment_required and not comment:
         what = "what needs to change" if step == Step.RETURN else "why it is being reopened"

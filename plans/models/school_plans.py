@@ -142,6 +142,12 @@ class SchoolPlan(models.Model):
         return f"{self.owner_name} {self.short_kind} {self.academic_year.label}"
 
     @property
+    def state_phrase(self) -> str:
+        """The state inside a sentence: "submitted to the LGC", "signed off by the CEO"."""
+        label = self.get_state_display()
+        return label[:1].lower() + label[1:]
+
+    @property
     def is_published(self) -> bool:
         return self.state in PUBLISHED_STATES
 
