@@ -162,7 +162,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 "school",
                 "A school development plan belongs to one school: choose your school."
                 if school is None
-                else f"You cannot start a {kind.upper()} for {school.name}.",
+                else f"You cannot start {'an SDP' if kind == 'sdp' else 'a BDP'} for {school.name}.",
             )
         else:
             try:
@@ -310,7 +310,10 @@ def item_move(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpRes
     plan = _plan_for(request, pk)
     item = _item(plan, kind, item_pk)
     _require_edit(request, plan)
-    services.item_move(item=item, by=request.user, up=request.POST.get("direction") == "up")
+    try:
+        services.item_move(item=item, by=request.user, up=request.POST.get("direction") == "up")
+    except ValidationError as exc:  # the plan moved on between the page and the click
+        messages.error(request, " ".join(exc.messages))
     return redirect(_back_to(plan, f"{kind}-{item.pk}"))
 
 

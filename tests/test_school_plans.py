@@ -650,3 +650,14 @@ def test_plan_list_queries_do_not_grow_with_the_number_of_plans(demo):
         response = client.get(reverse("school_plans:index"))
     assert len(response.context["plans"]) == 4
     assert len(many) == len(few)
+
+
+def test_tolt_cannot_start_a_schools_sdp_and_is_told_why(demo):
+    brunel = School.objects.get(slug="brunel")
+    year = AcademicYear.objects.get(start_year=2023)
+    response = client_for("tolt").post(
+        reverse("school_plans:create"), {"kind": "sdp", "school": brunel.pk, "academic_year": year.pk}
+    )
+    assert response.status_code == 400
+    assert "You cannot start an SDP for Brunel Primary and Nursery Academy." in response.content.decode()
+    assert not SchoolPlan.objects.exists()
