@@ -222,6 +222,7 @@ def _item_form(request, plan, kind, item, form_kwargs, title, parent=None) -> Ht
                 status = 400
             else:
                 messages.success(request, f"Saved the {ITEM_NAMES[kind]}.")
+                request.session["draft_saved"] = request.path
                 return redirect(_back_to(plan, f"{kind}-{saved.pk}"))
         else:
             status = 400
@@ -328,6 +329,7 @@ def evidence_add(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.evidence_add(action=action, by=request.user, **form.cleaned_data)
         messages.success(request, "Evidence added.")
+        request.session["draft_saved"] = request.path
         return redirect(_back_to(plan, f"action-{action.pk}"))
     return render(
         request,

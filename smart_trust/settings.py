@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "smart_trust.context_processors.site",
+                "smart_trust.context_processors.draft_saved",
             ],
         },
     },

@@ -338,3 +338,36 @@ def test_a_plan_can_be_written_with_the_keyboard_alone(page):
         "[document.activeElement.outerHTML.slice(0, 80), getComputedStyle(document.activeElement).outlineStyle]"
     )
     assert focused[1] == "solid", focused
+
+
+def test_typing_survives_an_expired_session(page):
+    """The session runs out while a headteacher types; after signing in again the form offers
+    their typing back, and once saved the kept copy is gone."""
+    from plans.models import Action
+    from tests.school_plan_builders import sdp
+
+    plan = sdp()
+    action = Action.objects.get(plan=plan)
+    sign_in(page, "head")
+    edit = f"/school-plans/{plan.pk}/action/{action.pk}/edit/"
+    page.goto(edit)
+    page.get_by_label("What will be done").fill("A long paragraph written over an hour")
+    page.context.clear_cookies(name="sessionid")  # as if the session had expired meanwhile
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r".*/accounts/login/\?next=.*"))
+    page.get_by_label("E-mail address").fill("head@demo.smart-trust.invalid")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/edit/$"))
+    assert page.get_by_label("What will be done").input_value() == "Weekly library sessions for Year 7"
+    assert "typing from" in page.locator(".draft-offer").inner_text()
+    assert check_page(page) == []
+    page.get_by_role("button", name="Put back what I typed").click()
+    assert page.get_by_label("What will be done").input_value() == "A long paragraph written over an hour"
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r".*/school-plans/\d+/#action-\d+$"))
+    action.refresh_from_db()
+    assert action.what == "A long paragraph written over an hour"
+    page.goto(edit)
+    assert page.locator(".draft-offer").count() == 0
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('smart-trust-draft:')).length") == 0
