@@ -371,3 +371,46 @@ def test_typing_survives_an_expired_session(page):
     page.goto(edit)
     assert page.locator(".draft-offer").count() == 0
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('smart-trust-draft:')).length") == 0
+
+
+def test_history_and_review_pages_pass_axe_on_a_tablet(browser, live_server, demo_live):
+    """Every page of a plan's history and review, at tablet width (768 px), for the headteacher
+    and the CEO."""
+    from django.utils import timezone
+
+    from plans import services, workflow
+    from plans.models import Action
+    from tests.school_plan_builders import person, sdp
+
+    plan = sdp(state="signed_off")
+    workflow.take_step(plan=plan, step="reopen", by=person("ceo"), comment="New reading data")
+    action = Action.objects.get(plan=plan)
+    before = timezone.now()
+    services.item_save(
+        item=action, values={"what": "Reading tutors"}, expected_version=action.version, by=person("head")
+    )
+    problems = []
+    for local, urls in {
+        "head": [
+            f"/school-plans/{plan.pk}/",
+            f"/school-plans/{plan.pk}/history/?from={before.isoformat()}&to={timezone.now().isoformat()}",
+            f"/school-plans/{plan.pk}/action/{action.pk}/history/",
+            f"/school-plans/{plan.pk}/as-signed-off/",
+            f"/school-plans/{plan.pk}/action/{action.pk}/remove/",
+            f"/school-plans/{plan.pk}/actions/{action.pk}/evidence/add/",
+            f"/school-plans/{plan.pk}/pocket-guide/",
+            f"/school-plans/{plan.pk}/smart/",
+        ],
+        "ceo": ["/school-plans/sign-off/", f"/school-plans/{plan.pk}/"],
+    }.items():
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 768, "height": 1024})
+        page = context.new_page()
+        sign_in(page, local)
+        for url in urls:
+            page.goto(url.replace("+", "%2B"))
+            problems.extend(check_page(page))
+            # Nothing wider than the screen: the page reflows rather than scrolling sideways.
+            if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
+                problems.append(f"{page.url}: wider than a 768 px screen")
+        context.close()
+    assert problems == [], "\n".join(problems)
