@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from governance.models import TRUST_ROLES
 
-from .models import AcademicYear, Action, Evidence, PlanKind, Priority, SuccessCriterion
+from .models import AcademicYear, Action, ActionStatus, PlanKind, Priority, SuccessCriterion
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -109,20 +109,31 @@ class CriterionForm(VersionedForm):
         return data
 
 
-class EvidenceForm(forms.ModelForm):
-    # Links pasted without a scheme are taken as https.
-    link = forms.URLField(required=False, max_length=500, assume_scheme="https", label="Link (optional)")
+class ProgressForm(forms.Form):
+    """Progress on an action during the year: its status, and evidence (a note, a link or both)."""
 
-    class Meta:
-        model = Evidence
-        fields = ["note", "link"]
-        labels = {"note": "Note", "link": "Link (optional)"}
-        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+    status = forms.ChoiceField(choices=ActionStatus.choices, label="Status")
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Evidence: note",
+        help_text="What has happened, what it shows.",
+    )
+    # Links pasted without a scheme are taken as https.
+    link = forms.URLField(
+        required=False, max_length=500, assume_scheme="https", label="Evidence: link", help_text="Optional."
+    )
+
+    def __init__(self, *args, action, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+        self.fields["status"].initial = action.status
 
     def clean(self):
         data = super().clean()
-        if not data.get("note", "").strip() and not data.get("link"):
-            raise forms.ValidationError("Write a note, give a link, or both.")
+        unchanged = data.get("status") == self.action.status
+        if unchanged and not data.get("note", "").strip() and not data.get("link") and not self.errors:
+            raise forms.ValidationError("Change the status, write a note, give a link, or any of these.")
         return data
 
 

@@ -268,6 +268,22 @@ def item_restore(*, model, item_pk: int, plan: SchoolPlan, history_id: int, by):
 
 
 @transaction.atomic
+def progress_update(*, action: Action, status: str, note: str = "", link: str = "", by) -> Action:
+    """Record progress on an action in any state of its plan: progress is not the plan's content,
+    so a signed-off plan still gathers it. The status change and the evidence are kept in history."""
+    current = Action.objects.select_for_update().get(pk=action.pk)
+    if current.status != status:
+        current.status = status
+        current.version += 1
+        current.full_clean()
+        _attribute(current, by, f"Progress: {ActionStatus(status).label.lower()}")
+        current.save(update_fields=["status", "version", "updated_at"])
+    if note.strip() or link.strip():
+        evidence_add(action=current, note=note, link=link, by=by)
+    return current
+
+
+@transaction.atomic
 def evidence_add(*, action: Action, note: str, link: str, by) -> Evidence:
     evidence = Evidence(plan_id=action.plan_id, action=action, note=note.strip(), link=link.strip(), added_by=by)
     evidence.full_clean()

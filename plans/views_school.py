@@ -23,7 +23,7 @@ from schools.models import School, Trust
 from smart_trust import policy
 
 from . import plan_history, services, smart, workflow
-from .forms import ActionForm, CriterionForm, EvidenceForm, PlanCreateForm, PriorityForm, StepForm
+from .forms import ActionForm, CriterionForm, PlanCreateForm, PriorityForm, ProgressForm, StepForm
 from .models import AcademicYear, Action, PlanSeen, PlanState, PocketGuide, Priority, SchoolPlan, SuccessCriterion
 
 ITEM_FORMS = {"priority": PriorityForm, "action": ActionForm, "criterion": CriterionForm}
@@ -320,20 +320,20 @@ def item_move(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpRes
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def evidence_add(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def progress(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     plan = _plan_for(request, pk)
-    action = get_object_or_404(Action.objects.select_related("priority"), pk=item_pk, plan=plan)
+    action = get_object_or_404(Action.objects.select_related("priority", "lead"), pk=item_pk, plan=plan)
     if not policy.can_add_evidence(request.user, plan, action):
-        raise PermissionDenied("Evidence is added by the plan's writers, its leaders and the action's lead.")
-    form = EvidenceForm(request.POST or None)
+        raise PermissionDenied("Progress is recorded by the plan's writers, its leaders and the action's lead.")
+    form = ProgressForm(request.POST or None, action=action)
     if request.method == "POST" and form.is_valid():
-        services.evidence_add(action=action, by=request.user, **form.cleaned_data)
-        messages.success(request, "Evidence added.")
+        services.progress_update(action=action, by=request.user, **form.cleaned_data)
+        messages.success(request, "Progress recorded.")
         request.session["draft_saved"] = request.path
         return redirect(_back_to(plan, f"action-{action.pk}"))
     return render(
         request,
-        "plans/school/evidence_form.html",
+        "plans/school/progress_form.html",
         {"plan": plan, "action": action, "form": form},
         status=400 if form.errors else 200,
     )

@@ -13,7 +13,8 @@ else looks at roles. The rules follow DOMAIN.md:
   written by TOLT, the CFO / COO and the central team; trust-wide roles read every plan;
 - local governors agree or return their school's plan (trustees the trust-wide BDP), the CEO
   signs every plan off and alone reopens a signed-off one; nobody edits a plan outside the
-  states in which it is written (draft, and agreed before it is finalised).
+  states in which it is written (draft, and agreed before it is finalised); progress (an action's
+  status and evidence) is recorded all year by the school's leaders and the action's lead.
 
 Answers are computed from the person's role assignments, read once per request and cached on the
 user object, so asking many questions costs one query.

@@ -296,11 +296,23 @@ def test_sdp_journey_from_pocket_guide_to_sign_off_then_staff_read_it(browser, l
     ceo.get_by_role("button", name="Sign off Saltash Community School SDP 2023/24").click()
     assert "Saltash Community School SDP 2023/24 signed off." in ceo.inner_text("body")
 
+    # During the year the action's lead records progress on the signed-off plan.
+    senior = as_person("senior")
+    senior.get_by_role("link", name="SDPs and BDPs").click()
+    senior.get_by_role("link", name="Saltash Community School SDP").click()
+    senior.get_by_role("link", name="Progress and evidence for action 9.1").click()
+    check(senior)
+    senior.get_by_label("Status").select_option(label="In progress")
+    senior.get_by_label("Evidence: note").fill("Borrowing up 20% since September")
+    senior.get_by_role("button", name="Save").click()
+    assert "Borrowing up 20% since September" in senior.inner_text("main")
+
     staff = as_person("staff")
     staff.get_by_role("link", name="SDPs and BDPs").click()
     staff.get_by_role("link", name="Saltash Community School SDP").click()
     text = staff.inner_text("main")
     assert "Weekly library lessons for Year 7" in text and "Signed off by the CEO" in text
+    assert "In progress" in text and "Borrowing up 20% since September" in text
     assert staff.get_by_role("link", name="History").count() == 0
     check(staff)
     staff.get_by_role("link", name="School pocket guide").click()
@@ -397,7 +409,7 @@ def test_history_and_review_pages_pass_axe_on_a_tablet(browser, live_server, dem
             f"/school-plans/{plan.pk}/action/{action.pk}/history/",
             f"/school-plans/{plan.pk}/as-signed-off/",
             f"/school-plans/{plan.pk}/action/{action.pk}/remove/",
-            f"/school-plans/{plan.pk}/actions/{action.pk}/evidence/add/",
+            f"/school-plans/{plan.pk}/actions/{action.pk}/progress/",
             f"/school-plans/{plan.pk}/pocket-guide/",
             f"/school-plans/{plan.pk}/smart/",
         ],

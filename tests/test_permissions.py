@@ -168,7 +168,7 @@ MATRIX = {
     "school_plans:priority_add": ("get", saltash_sdp, None, sdp_rule(SDP_WRITERS, 200)),
     "school_plans:action_add": ("get", sdp_first_priority, None, sdp_rule(SDP_WRITERS, 200)),
     "school_plans:criterion_add": ("get", sdp_action_as_parent, None, sdp_rule(SDP_WRITERS, 200)),
-    "school_plans:evidence_add": ("get", sdp_action, None, sdp_rule(SDP_WRITERS | {"middle"}, 200)),
+    "school_plans:progress": ("get", sdp_action, None, sdp_rule(SDP_WRITERS | {"middle"}, 200)),
     "school_plans:item_edit": ("get", lambda: sdp_action(kind="action"), None, sdp_rule(SDP_WRITERS, 200)),
     "school_plans:item_delete": ("get", lambda: sdp_action(kind="action"), None, sdp_rule(SDP_WRITERS, 200)),
     "school_plans:item_move": (

@@ -461,15 +461,46 @@ def test_steps_are_offered_only_to_who_may_take_them(demo):
     assert response.status_code == 403
 
 
-def test_evidence_can_be_added_all_year_by_leaders_not_by_staff(demo):
+def test_progress_and_evidence_are_recorded_all_year_by_leaders_not_by_staff(demo):
     plan = sdp(state="signed_off")
     action = the_action(plan)
-    url = reverse("school_plans:evidence_add", args=[plan.pk, action.pk])
-    assert client_for("middle").post(url, {"note": "Borrowing log, week 6", "link": ""}).status_code == 302
+    url = reverse("school_plans:progress", args=[plan.pk, action.pk])
+    response = client_for("middle").post(url, {"status": "in_progress", "note": "Borrowing log, week 6", "link": ""})
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.status == ActionStatus.IN_PROGRESS
     assert action.evidence.get().added_by == person("middle")
-    assert client_for("staff").post(url, {"note": "x"}).status_code == 403
-    empty = client_for("head").post(url, {"note": "", "link": ""})
-    assert empty.status_code == 400 and "Write a note, give a link, or both." in empty.content.decode()
+    record = action.history.latest("history_date")
+    assert (record.history_user, record.history_change_reason) == (person("middle"), "Progress: in progress")
+    # A status change alone is progress too; evidence alone leaves the status.
+    client_for("head").post(url, {"status": "complete"})
+    client_for("senior").post(url, {"status": "complete", "link": "intranet.example/library-log"})
+    action.refresh_from_db()
+    assert action.status == ActionStatus.COMPLETE
+    assert action.evidence.latest("added_at").link == "https://intranet.example/library-log"
+    plan.refresh_from_db()
+    assert plan.state == PlanState.SIGNED_OFF  # the plan's content stays as signed off
+
+
+def test_progress_form_refuses_nothing_to_record_and_bad_links(demo):
+    plan = sdp()
+    action = the_action(plan)
+    url = reverse("school_plans:progress", args=[plan.pk, action.pk])
+    empty = client_for("head").post(url, {"status": action.status, "note": "", "link": ""})
+    assert empty.status_code == 400
+    assert "Change the status, write a note, give a link, or any of these." in empty.content.decode()
+    bad = client_for("head").post(url, {"status": action.status, "note": "See", "link": "not a link at all"})
+    assert bad.status_code == 400 and "Enter a valid URL." in bad.content.decode()
+    assert not action.evidence.exists()
+
+
+def test_staff_cannot_record_progress(demo):
+    plan = sdp(state="finalised")
+    action = the_action(plan)
+    url = reverse("school_plans:progress", args=[plan.pk, action.pk])
+    assert client_for("staff").post(url, {"status": "complete", "note": "x"}).status_code == 403
+    action.refresh_from_db()
+    assert action.status == ActionStatus.NOT_STARTED
 
 
 # --- who reads what --------------------------------------------------------------------------
