@@ -28,8 +28,7 @@ def _require_people_manager(request: HttpRequest) -> None:
 def _trust(request: HttpRequest):
     from schools.models import Trust
 
-    held = request.user.roles.select_related("trust").first()
-    return held.trust if held else Trust.objects.order_by("pk").first()
+    return Trust.objects.of_person(request.user)
 
 
 @login_required

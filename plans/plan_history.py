@@ -190,8 +190,7 @@ def changes(plan: SchoolPlan, since: datetime.datetime | None = None, limit: int
 def _label(kind: str, record) -> str:
     if kind == "plan":
         return f"plan ({record.get_state_display()[:1].lower() + record.get_state_display()[1:]})"
-    text = {"priority": record.title if kind == "priority" else ""}.get(kind) or str(record.instance)
-    return text[:120]
+    return str(record.instance)[:120]
 
 
 def signed_off_at(plan: SchoolPlan) -> PlanEvent | None:

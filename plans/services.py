@@ -17,7 +17,6 @@ from .models import (
     ActionStatus,
     Evidence,
     Milestone,
-    PlanKind,
     PlanState,
     PocketGuide,
     Priority,
@@ -290,7 +289,3 @@ def evidence_add(*, action: Action, note: str, link: str, by) -> Evidence:
     _attribute(evidence, by, "Evidence added")
     evidence.save()
     return evidence
-
-
-def kind_label(kind: str) -> str:
-    return PlanKind(kind).label

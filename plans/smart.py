@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .models import Action, SchoolPlan, SuccessCriterion, Term
+from .models import Action, SuccessCriterion, Term
 
 COUNTABLE = re.compile(
     r"\b(all|every|each|none|no|half|double|twice|one|two|three|four|five|six|seven|eight|nine|ten|"
@@ -167,16 +167,3 @@ def report_for_tree(tree) -> Report:
             for node in priority.actions
         ]
     )
-
-
-def plan_actions(plan: SchoolPlan):
-    return (
-        Action.objects.filter(plan=plan)
-        .select_related("lead", "priority")
-        .prefetch_related("criteria")
-        .order_by("priority__order", "priority__pk", "order", "pk")
-    )
-
-
-def smart_report(plan: SchoolPlan) -> Report:
-    return report_for_actions(plan_actions(plan))

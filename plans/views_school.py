@@ -7,11 +7,10 @@ but not change answers 403. Writes go through plans.services and plans.workflow.
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,7 +27,6 @@ from .models import AcademicYear, Action, PlanSeen, PlanState, PocketGuide, Prio
 
 ITEM_FORMS = {"priority": PriorityForm, "action": ActionForm, "criterion": CriterionForm}
 ITEM_NAMES = {"priority": "priority", "action": "action", "criterion": "success criterion"}
-PARENT_KIND = {"action": "priority", "criterion": "action"}
 
 
 def _plan_for(request: HttpRequest, pk: int) -> SchoolPlan:
@@ -140,8 +138,7 @@ def _school_choices(user, trust: Trust) -> list[tuple[str, str]]:
 def create(request: HttpRequest) -> HttpResponse:
     if not policy.can_start_a_plan(request.user):
         raise PermissionDenied("Headteachers start their school's plan; TOLT starts the business plan.")
-    held = request.user.roles.select_related("trust").first()
-    trust = held.trust if held else Trust.objects.order_by("pk").first()
+    trust = Trust.objects.of_person(request.user)
     years = AcademicYear.objects.filter(
         pk__in=PocketGuide.objects.filter(plan__trust=trust).published().values("academic_year")
     )
@@ -371,7 +368,7 @@ def sign_off_queue(request: HttpRequest) -> HttpResponse:
     last looked, and sign-off for each. A constant number of queries, whatever the trust's size."""
     if not policy.is_ceo(request.user):
         raise PermissionDenied("The sign-off queue is the CEO's.")
-    trust = request.user.roles.select_related("trust").first().trust
+    trust = Trust.objects.of_person(request.user)
     years = list(AcademicYear.objects.filter(pk__in=SchoolPlan.objects.filter(trust=trust).values("academic_year")))
     year = next((y for y in years if y.slug == request.GET.get("year")), years[-1] if years else None)
     plans = list(
@@ -387,7 +384,7 @@ def sign_off_queue(request: HttpRequest) -> HttpResponse:
     for action in actions:
         by_plan[action.plan_id].append(action)
     seen = dict(PlanSeen.objects.filter(user=request.user, plan__in=plans).values_list("plan_id", "seen_at"))
-    changed = _changes_since(plans, seen)
+    changed = _changes_since(plans, request.user)
     rows = [
         {
             "plan": p,
@@ -406,15 +403,23 @@ def sign_off_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _changes_since(plans: list[SchoolPlan], seen: dict[int, datetime.datetime]) -> dict[int, int]:
+def _changes_since(plans: list[SchoolPlan], user) -> dict[int, int]:
     """How many recorded changes each plan's items have had since the person last saw it (all
-    changes when never seen): one query per item type, whatever the number of plans."""
+    changes when never seen), counted by the database: one query per item type, whatever the
+    number of plans or changes."""
+    seen = PlanSeen.objects.filter(user=user, plan_id=OuterRef("plan_id")).values("seen_at")
     counts: dict[int, int] = {}
     for model in plan_history.ITEM_MODELS.values():
-        rows = model.history.filter(plan_id__in=[p.pk for p in plans]).values_list("plan_id", "history_date")
-        for plan_id, at in rows:
-            if plan_id not in seen or at > seen[plan_id]:
-                counts[plan_id] = counts.get(plan_id, 0) + 1
+        rows = (
+            model.history.filter(plan_id__in=[p.pk for p in plans])
+            .annotate(seen_at=Subquery(seen))
+            .filter(Q(seen_at__isnull=True) | Q(history_date__gt=F("seen_at")))
+            .values("plan_id")
+            .annotate(n=Count("history_id"))
+            .values_list("plan_id", "n")
+        )
+        for plan_id, n in rows:
+            counts[plan_id] = counts.get(plan_id, 0) + n
     return counts
 
 
@@ -470,10 +475,20 @@ def item_history(request: HttpRequest, pk: int, kind: str, item_pk: int) -> Http
     if not records:
         raise Http404("No such item.")
     fields = services.RESTORED_FIELDS[model]
+    # The people, aims and milestones the versions point at, one query each, not one per version.
+    related = {
+        f: model._meta.get_field(f.removesuffix("_id")).related_model.objects.in_bulk(
+            {getattr(r, f) for r in records if getattr(r, f)}
+        )
+        for f in fields
+        if f.endswith("_id")
+    }
     versions = [
         {
             "record": r,
-            "values": [(model._meta.get_field(f.removesuffix("_id")).verbose_name, _shown(r, f)) for f in fields],
+            "values": [
+                (model._meta.get_field(f.removesuffix("_id")).verbose_name, _shown(r, f, related)) for f in fields
+            ],
         }
         for r in records
     ]
@@ -493,10 +508,10 @@ def item_history(request: HttpRequest, pk: int, kind: str, item_pk: int) -> Http
     )
 
 
-def _shown(record, field: str) -> str:
+def _shown(record, field: str, related: dict) -> str:
     if field.endswith("_id"):
-        related = getattr(record.instance, field.removesuffix("_id"), None)
-        return str(related) if related else "–"
+        target = related[field].get(getattr(record, field))
+        return str(target) if target else "–"
     display = getattr(record, f"get_{field}_display", None)
     value = display() if display else getattr(record, field)
     return "–" if value in (None, "") else str(value)

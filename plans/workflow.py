@@ -63,12 +63,11 @@ def take_step(*, plan: SchoolPlan, step: str, by, comment: str = "") -> SchoolPl
     if rule.comment_required and not comment:
         what = "what needs to change" if step == Step.RETURN else "why it is being reopened"
         raise StepRefused(f"Say {what}: the comment is kept with the plan.")
-    event = PlanEvent.objects.create(
+    PlanEvent.objects.create(
         plan=plan, step=step, from_state=plan.state, to_state=rule.to_state, by=by, at=timezone.now(), comment=comment
     )
     plan.state = rule.to_state
     plan._history_user = by
     plan._change_reason = f"{Step(step).label}{': ' + comment if comment else ''}"[:100]
     plan.save(update_fields=["state", "updated_at"])
-    plan.last_event = event
     return plan

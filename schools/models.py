@@ -5,6 +5,13 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 
+class TrustQuerySet(models.QuerySet):
+    def of_person(self, user) -> "Trust | None":
+        """The trust a person works in: that of their roles (a superuser without roles gets the
+        first trust). One deployment serves one trust today; this is the one place that knows it."""
+        return self.filter(roles__user=user).first() or self.order_by("pk").first()
+
+
 class Trust(models.Model):
     """A multi-academy trust. One deployment serves one trust today, but nothing assumes it."""
 
@@ -12,6 +19,8 @@ class Trust(models.Model):
     slug = models.SlugField(unique=True)
     short_name = models.CharField(max_length=50, blank=True, help_text="e.g. SMART")
     history = HistoricalRecords()
+
+    objects = TrustQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -67,7 +67,7 @@ def sdp_action(**extra) -> dict:
 
     plan = saltash_sdp()["pk"]
     action = Action.objects.get(plan_id=plan)
-    return {"pk": plan, **extra, **({"item_pk": action.pk} if "parent_pk" not in extra else {})}
+    return {"pk": plan, "item_pk": action.pk, **extra}
 
 
 def sdp_first_priority() -> dict:

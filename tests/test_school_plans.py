@@ -448,6 +448,8 @@ def test_an_agreed_plan_can_still_be_edited_before_it_is_finalised(demo):
     plan = sdp(state="agreed")
     action = the_action(plan)
     services.item_save(item=action, values={"what": "Tweaked"}, expected_version=action.version, by=person("head"))
+    action.refresh_from_db()
+    assert action.what == "Tweaked"
 
 
 def test_steps_are_offered_only_to_who_may_take_them(demo):
@@ -692,3 +694,23 @@ def test_tolt_cannot_start_a_schools_sdp_and_is_told_why(demo):
     assert response.status_code == 400
     assert "You cannot start an SDP for Brunel Primary and Nursery Academy." in response.content.decode()
     assert not SchoolPlan.objects.exists()
+
+
+def test_item_history_queries_do_not_grow_with_the_number_of_versions(demo):
+    plan = sdp()
+    action = the_action(plan)
+    client = client_for("head")
+    url = reverse("school_plans:item_history", args=[plan.pk, "action", action.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for i, who in enumerate(["senior", "head", "senior", "head"]):
+        action.refresh_from_db()
+        services.item_save(
+            item=action, values={"what": f"v{i}", "lead": person(who)}, expected_version=action.version, by=person(who)
+        )
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert len(response.context["versions"]) == 5  # added, then four edits
+    assert "Sam Lowe" in response.content.decode()
+    assert len(many) == len(few)

@@ -9,8 +9,6 @@ numeric) and the evidence gathered. Every item keeps its history. Items a person
 
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -34,7 +32,6 @@ __all__ = [
     "Step",
     "SuccessCriterion",
     "Term",
-    "term_end",
 ]
 
 
@@ -42,16 +39,6 @@ class Term(models.TextChoices):
     AUTUMN = "autumn", "Autumn term"
     SPRING = "spring", "Spring term"
     SUMMER = "summer", "Summer term"
-
-
-# The last day of each term, as (month, day, years after the academic year's start year). Schools'
-# exact dates differ; for "by when" the end of the month is the honest approximation.
-TERM_ENDS = {Term.AUTUMN: (12, 31, 0), Term.SPRING: (3, 31, 1), Term.SUMMER: (7, 31, 1)}
-
-
-def term_end(year: AcademicYear, term: str) -> datetime.date:
-    month, day, offset = TERM_ENDS[Term(term)]
-    return datetime.date(year.start_year + offset, month, day)
 
 
 class PlanKind(models.TextChoices):
@@ -231,11 +218,6 @@ class Action(Versioned, Ordered):
 
     def __str__(self) -> str:
         return self.what[:80]
-
-    def due_by(self, year: AcademicYear) -> datetime.date | None:
-        if self.due_date:
-            return self.due_date
-        return term_end(year, self.due_term) if self.due_term else None
 
 
 class SuccessCriterion(Versioned, Ordered):
