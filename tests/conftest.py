@@ -3,7 +3,8 @@ import shutil
 
 import pytest
 
-from schools.demo import load_demo
+from governance.models import User
+from schools.demo import demo_email, load_demo
 
 DEMO_PASSWORD = "demo-pass-for-tests"
 
@@ -42,8 +43,27 @@ def demo_live(transactional_db):
     return load_demo(password=DEMO_PASSWORD)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def chromium_path() -> str:
+    """Debian's Chromium, which the browser tests drive (Playwright's own download does not work here)."""
     path = shutil.which("chromium") or "/usr/bin/chromium"
     require(os.path.exists(path), "Debian's chromium")
     return path
+
+
+@pytest.fixture
+def sign_in_as(client, demo):
+    """`sign_in_as("head")`: the test client signed in as a demo person; returns the person."""
+
+    def sign_in(local: str) -> User:
+        person = User.objects.get(email=demo_email(local))
+        client.force_login(person)
+        return person
+
+    return sign_in
+
+
+@pytest.fixture
+def central(sign_in_as) -> User:
+    """Signed in as the demo central team member, who manages people."""
+    return sign_in_as("central")

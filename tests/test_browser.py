@@ -24,15 +24,11 @@ WCAG_TAGS = {"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"}
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from tests.conftest import require
-
-    chromium = "/usr/bin/chromium"
-    require(os.path.exists(chromium), "Debian's chromium")
+def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS, headless=True)
+        browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS, headless=True)
         yield browser
         browser.close()
 

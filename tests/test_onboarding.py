@@ -24,13 +24,6 @@ def trust(demo):
     return Trust.objects.get()
 
 
-@pytest.fixture
-def central(client, demo):
-    person = User.objects.get(email=demo_email("central"))
-    client.force_login(person)
-    return person
-
-
 def upload(client, text: str | bytes, name: str = "people.csv"):
     data = text.encode() if isinstance(text, str) else text
     return client.post(reverse("people_import"), {"file": SimpleUploadedFile(name, data, "text/csv")})

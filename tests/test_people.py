@@ -12,13 +12,6 @@ from schools.models import Phase, School
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def central(client, demo):
-    person = User.objects.get(email=demo_email("central"))
-    client.force_login(person)
-    return person
-
-
 def test_add_person_then_grant_a_school_role(client, central):
     response = client.post(reverse("person_add"), {"full_name": "Nia Newman", "email": "Nia@Example.org"})
     person = User.objects.get(email="nia@example.org")
