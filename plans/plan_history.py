@@ -45,7 +45,9 @@ def _assemble(priorities, actions, criteria, evidence) -> list[PriorityNode]:
     nodes = {p.pk: PriorityNode(p) for p in _by_order(priorities)}
     for node in action_nodes.values():
         if node.action.priority_id in nodes:
-            nodes[node.action.priority_id].actions.append(node)
+            parent = nodes[node.action.priority_id]
+            node.action.priority = parent.priority  # pages read action.priority: no query per action
+            parent.actions.append(node)
     return list(nodes.values())
 
 

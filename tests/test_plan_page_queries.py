@@ -35,7 +35,9 @@ def grow(plan, *, actions: int) -> None:
                 expected_version=None,
                 by=head,
             )
-        services.item_save(item=action, values={"what": f"Action {i}, edited"}, expected_version=action.version, by=head)
+        services.item_save(
+            item=action, values={"what": f"Action {i}, edited"}, expected_version=action.version, by=head
+        )
 
 
 def signed_off(plan):
