@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from django.db import models, transaction
+from django.db.models import ProtectedError
 
 from schools.models import Trust
 
@@ -68,6 +70,8 @@ class Node:
     natural_key: str | None = None  # key that matches rows on re-import; else by position
     scope: str | None = None  # where the natural key is unique (default: the owner)
     registry: str | None = None  # others refer to items of this list by their natural key
+    registry_key: str | None = None  # ... or by this key, when it is not the natural key
+    registry_scope: str | None = None  # context where registry names are unique (default: the plan)
     children: list[Node] = field(default_factory=list)
     recursive: bool = False  # items nest under `children` (strategies)
     check: Callable[[dict, dict], list[tuple[str, str]]] | None = None
@@ -98,6 +102,15 @@ def _check_strategy(item: dict, ctx: dict) -> list[tuple[str, str]]:
     if not item.get("title") and not item.get("text"):
         problems.append(("", "a strategy needs a title or a text"))
     return problems
+
+
+def _check_headline_block(item: dict, ctx: dict) -> list[tuple[str, str]]:
+    has_column, has_group = (item.get(key) not in (None, "") for key in ("column", "group"))
+    if has_column and has_group:
+        return [("", "give a column or a group for the block, not both")]
+    if not has_column and not has_group:
+        return [("", "give a column or a group for the block")]
+    return []
 
 
 def _check_plan(item: dict, ctx: dict) -> list[tuple[str, str]]:
@@ -259,23 +272,20 @@ PLAN_PARTS = [
             F("milestones_heading", "line"),
         ],
         natural_key="year",
+        key_order=(
+            "year",
+            "title",
+            "year_label",
+            "status",
+            "intro",
+            "aims_heading",
+            "milestones_heading",
+            "column_headlines",
+            "groups",
+            "updates",
+        ),  # fmt: skip
+        # Groups are read before the headline blocks, which may name a group.
         children=[
-            Node(
-                "column_headlines",
-                m.ColumnHeadline,
-                owner="guide",
-                fields=[F("column", "ref", required=True, target="column"), F("heading", "line")],
-                natural_key="column",
-                children=[
-                    Node(
-                        "bullets",
-                        m.ColumnHeadlineBullet,
-                        owner="headline",
-                        fields=[F("text", required=True)],
-                        scalar=True,
-                    )
-                ],
-            ),
             Node(
                 "groups",
                 m.PocketGuideGroup,
@@ -285,6 +295,9 @@ PLAN_PARTS = [
                     F("strand", "ref", target="strand"),
                     F("headline", "line"),
                 ],
+                registry="group",
+                registry_key="name",
+                registry_scope="guide",
                 children=[
                     Node(
                         "milestones",
@@ -296,11 +309,33 @@ PLAN_PARTS = [
                             F("number", "line"),
                             F("label", "line"),
                             F("phrase", "line"),
-                            F("milestone", required=True),
+                            F("focus", "reflist", target="column", attr="focus_columns"),
+                            F("milestone"),
                             F("elaboration"),
                         ],
                         natural_key="aim",
                         scope="guide",
+                    )
+                ],
+            ),
+            Node(
+                "column_headlines",
+                m.ColumnHeadline,
+                owner="guide",
+                fields=[
+                    F("column", "ref", target="column"),
+                    F("group", "ref", target="group"),
+                    F("heading", "line"),
+                ],
+                natural_key="column",
+                check=_check_headline_block,
+                children=[
+                    Node(
+                        "bullets",
+                        m.ColumnHeadlineBullet,
+                        owner="headline",
+                        fields=[F("text", required=True)],
+                        scalar=True,
                     )
                 ],
             ),
@@ -313,10 +348,32 @@ PLAN_PARTS = [
         ],
     ),
 ]
+
+
+def _all_nodes(nodes: list[Node]):
+    for node in nodes:
+        yield node
+        yield from _all_nodes(node.children)
+
+
 # Which key of the file names an item of each registry, and which model attribute stores it.
 REGISTRIES = {
-    node.registry: next(f for f in node.fields if f.key == node.natural_key) for node in PLAN_PARTS if node.registry
+    node.registry: next(f for f in node.fields if f.key == (node.registry_key or node.natural_key))
+    for node in _all_nodes(PLAN_PARTS)
+    if node.registry
 }
+# Where the names of a registry are unique: None for the whole plan, else a context name.
+REGISTRY_SCOPES = {node.registry: node.registry_scope for node in _all_nodes(PLAN_PARTS) if node.registry}
+SCOPE_WORDS = {None: "plan", "guide": "pocket guide"}
+
+
+def _registry_key(target: str, ctx: dict, name: Any) -> tuple:
+    """How an item is found by name: its registry, its scope (a path while validating, a row
+    while writing) and its name."""
+    scope = REGISTRY_SCOPES[target]
+    where = ctx.get(scope) if scope else None
+    return (target, getattr(where, "pk", where), str(name))
+
 
 TOP_KEYS = ("format", "version", "trust", "plan")
 
@@ -335,13 +392,22 @@ def _node_key_order(node: Node) -> list[str]:
 class _Validator:
     def __init__(self) -> None:
         self.errors: list[str] = []
-        self.registry: dict[str, set] = {name: set() for name in REGISTRIES}
+        self.registry: Counter[tuple] = Counter()  # _registry_key -> how many items have that name
         self.seen: dict[tuple, str] = {}
 
     def error(self, path: str, message: str) -> None:
         self.errors.append(f"{path}: {message}" if path else message)
 
-    def value(self, f: F, value: Any, path: str, model: type[models.Model]) -> None:
+    def ref(self, f: F, ctx: dict, value: Any, path: str) -> None:
+        count = self.registry[_registry_key(f.target, ctx, value)] if isinstance(value, (str, int)) else 0
+        what = REGISTRIES[f.target].key
+        if count == 0:
+            where = SCOPE_WORDS[REGISTRY_SCOPES[f.target]]
+            self.error(path, f"no {f.target} with {what} {value!r} in this {where}")
+        elif count > 1:
+            self.error(path, f"more than one {f.target} is named {value!r}")
+
+    def value(self, f: F, value: Any, path: str, model: type[models.Model], ctx: dict) -> None:
         """Check one value against its field; `path` names it."""
         if value is None or value == "" or value == []:
             if f.required:
@@ -379,21 +445,17 @@ class _Validator:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 self.error(path, "must be a list of text lines")
         elif kind == "ref":
-            if not isinstance(value, (str, int)) or str(value) not in self.registry[f.target]:
-                what = REGISTRIES[f.target].key
-                self.error(path, f"no {f.target} with {what} {value!r} in this plan")
+            self.ref(f, ctx, value, path)
         elif kind == "reflist":
             if not isinstance(value, list):
                 self.error(path, "must be a list")
                 return
             for i, ref in enumerate(value):
-                if str(ref) not in self.registry[f.target]:
-                    what = REGISTRIES[f.target].key
-                    self.error(f"{path}[{i}]", f"no {f.target} with {what} {ref!r} in this plan")
+                self.ref(f, ctx, ref, f"{path}[{i}]")
             if len(set(map(str, value))) != len(value):
                 self.error(path, "lists the same item twice")
 
-    def item(self, fields: list[F], allowed: list[str], item: Any, path: str, model) -> bool:
+    def item(self, fields: list[F], allowed: list[str], item: Any, path: str, model, ctx: dict | None = None) -> bool:
         if not isinstance(item, dict):
             self.error(path, f"must be a mapping of keys to values, not {type(item).__name__}")
             return False
@@ -403,7 +465,7 @@ class _Validator:
                     f"{path}.{key}" if path else str(key), f"unknown key (expected one of: {', '.join(allowed)})"
                 )
         for f in fields:
-            self.value(f, item.get(f.key), f"{path}.{f.key}" if path else f.key, model)
+            self.value(f, item.get(f.key), f"{path}.{f.key}" if path else f.key, model, ctx or {})
         return True
 
     def node(self, node: Node, items: Any, path: str, ctx: dict) -> None:
@@ -420,7 +482,7 @@ class _Validator:
                     self.error(here, "must be a line of text")
                     continue
                 item = {"text": item}
-            if not self.item(node.fields, allowed, item, here, node.model):
+            if not self.item(node.fields, allowed, item, here, node.model, ctx):
                 continue
             if node.natural_key and item.get(node.natural_key) not in (None, ""):
                 natural = str(item[node.natural_key])
@@ -429,8 +491,11 @@ class _Validator:
                     self.error(f"{here}.{node.natural_key}", f"{natural!r} is already used at {self.seen[seen_key]}")
                 else:
                     self.seen[seen_key] = here
-                if node.registry:
-                    self.registry[node.registry].add(natural)
+            name = item.get(node.registry_key or node.natural_key) if node.registry else None
+            if name not in (None, "") and isinstance(name, (str, int)):
+                key = _registry_key(node.registry, ctx, name)
+                if node.registry_key or not self.registry[key]:  # a repeated natural key is reported above
+                    self.registry[key] += 1
             if node.check:
                 for key, message in node.check(item, ctx):
                     self.error(f"{here}.{key}" if key else here, message)
@@ -515,11 +580,15 @@ class _Writer:
     def __init__(self, user, reason: str) -> None:
         self.user = user
         self.reason = reason
-        self.registry: dict[tuple[str, str], models.Model] = {}
-        # Rows matched across a whole scope (a milestone may move between groups) are pruned
-        # once the whole file is written: {(model, scope attribute, scope object): kept pks}.
+        self.registry: dict[tuple, models.Model] = {}
+        # Rows no longer in the file are removed once the whole file is written (a milestone may
+        # move to another group first): {(model, scope attribute, scope object): kept pks}.
         self.touched: dict[tuple, set[int]] = {}
         self.changes = 0
+        self.added: set[tuple[type[models.Model], int]] = set()
+        self.changed: set[tuple[type[models.Model], int]] = set()
+        # Rows the file leaves out that school plans are built on: (row, the rows that protect it).
+        self.blocked: list[tuple[models.Model, list[models.Model]]] = []
 
     def save(self, obj: models.Model, changed: bool) -> None:
         if not changed:
@@ -528,16 +597,34 @@ class _Writer:
         if self.user is not None:
             obj._history_user = self.user
         obj.full_clean(validate_unique=False, validate_constraints=False)
+        created = obj.pk is None
         obj.save()
+        (self.added if created else self.changed).add((type(obj), obj.pk))
         self.changes += 1
 
-    def assign(self, obj: models.Model, f: F, value: Any) -> bool:
+    def remove(self, row: models.Model) -> None:
+        """Delete a row the file no longer has, unless something outside the plan file (a school
+        plan's priority) is built on it or on a row it holds: then note it and keep it."""
+        if not type(row).objects.filter(pk=row.pk).exists():
+            return  # already gone with its parent
+        row._change_reason = self.reason
+        if self.user is not None:
+            row._history_user = self.user
+        try:
+            with transaction.atomic():
+                row.delete()
+        except ProtectedError as exc:
+            self.blocked.append((row, list(exc.protected_objects)))
+            return
+        self.changes += 1
+
+    def assign(self, obj: models.Model, f: F, value: Any, ctx: dict) -> bool:
         """Set one field on `obj`; True when that changed it. M2M refs are set after saving."""
         value = _clean(f, value)
         if f.kind == "reflist":
             return False
         if f.kind == "ref":
-            target = self.registry[(f.target, str(value))] if value else None
+            target = self.registry[_registry_key(f.target, ctx, value)] if value else None
             if getattr(obj, f"{f.model_attr}_id") != (target.pk if target else None):
                 setattr(obj, f.model_attr, target)
                 return True
@@ -553,15 +640,17 @@ class _Writer:
             return True
         return False
 
-    def set_refs(self, obj: models.Model, fields: list[F], item: dict) -> None:
+    def set_refs(self, obj: models.Model, fields: list[F], item: dict, ctx: dict) -> None:
         for f in fields:
             if f.kind != "reflist":
                 continue
-            wanted = [self.registry[(f.target, str(code))] for code in item.get(f.key) or []]
+            wanted = [self.registry[_registry_key(f.target, ctx, code)] for code in item.get(f.key) or []]
             manager = getattr(obj, f.model_attr)
             if {o.pk for o in manager.all()} != {o.pk for o in wanted}:
                 obj._change_reason = self.reason
                 manager.set(wanted)
+                if (type(obj), obj.pk) not in self.added:
+                    self.changed.add((type(obj), obj.pk))
                 self.changes += 1
 
     def key_of_row(self, node: Node, obj: models.Model) -> tuple:
@@ -569,7 +658,7 @@ class _Writer:
             f = next(f for f in node.fields if f.key == node.natural_key)
             value = getattr(obj, f.model_attr)
             if f.kind == "ref":
-                value = getattr(value, REGISTRIES[f.target].model_attr)
+                value = getattr(value, REGISTRIES[f.target].model_attr, None)
             elif f.kind == "year":
                 value = value.start_year
             if value not in (None, ""):
@@ -586,17 +675,9 @@ class _Writer:
         scope_attr = node.unique_scope
         scope_obj = ctx[scope_attr]
         rows = node.model.objects.filter(**{scope_attr: scope_obj})
-        scoped = node.unique_scope != node.owner or node.recursive
         if node.scalar:
             items = [{"text": item} for item in items]
         existing = {self.key_of_row(node, row): row for row in rows}
-        wanted = {self.key_of_item(node, item, i, parent) for i, item in enumerate(items)}
-        if not scoped:
-            # Plain lists: rows no longer in the file go first, so new rows never collide.
-            for key, row in existing.items():
-                if key not in wanted:
-                    row.delete()
-                    self.changes += 1
         touched = self.touched.setdefault((node.model, scope_attr, scope_obj.pk), set())
         for index, item in enumerate(items):
             key = self.key_of_item(node, item, index, parent)
@@ -616,12 +697,13 @@ class _Writer:
                 obj.order = index
                 changed = True
             for f in node.fields:
-                changed |= self.assign(obj, f, item.get(f.key))
+                changed |= self.assign(obj, f, item.get(f.key), ctx)
             self.save(obj, changed)
             touched.add(obj.pk)
-            self.set_refs(obj, node.fields, item)
+            self.set_refs(obj, node.fields, item, ctx)
             if node.registry:
-                self.registry[(node.registry, str(item[node.natural_key]))] = obj
+                name = item.get(node.registry_key or node.natural_key)
+                self.registry[_registry_key(node.registry, ctx, name)] = obj
             inner = {**ctx, node_context_name(node): obj}
             for child in node.children:
                 self.write_node(child, item.get(child.key) or [], inner)
@@ -629,45 +711,215 @@ class _Writer:
                 self.write_node(node, item.get("children") or [], ctx, parent=obj)
 
     def prune(self) -> None:
+        """Remove what the file no longer has, parents first (their rows take their children)."""
         for (model, scope_attr, scope_pk), kept in self.touched.items():
-            stale = model.objects.filter(**{f"{scope_attr}_id": scope_pk}).exclude(pk__in=kept)
-            for row in stale:
-                row.delete()
-                self.changes += 1
+            for row in model.objects.filter(**{f"{scope_attr}_id": scope_pk}).exclude(pk__in=kept):
+                self.remove(row)
+
+
+# ---------------------------------------------------------------------------------------------
+# What an import adds, changes and removes
+
+
+def _plan_paths(nodes: list[Node], above: str = "") -> dict[type[models.Model], str]:
+    """For each model of the file, the lookup from one of its rows to the plan (`aim__plan`)."""
+    paths: dict[type[models.Model], str] = {}
+    for node in nodes:
+        path = f"{node.owner}__{above}" if above else node.owner
+        paths.setdefault(node.model, path)
+        for model, inner in _plan_paths(node.children, path).items():
+            paths.setdefault(model, inner)
+    return paths
+
+
+PLAN_PATHS = {m.StrategicPlan: "", **_plan_paths(PLAN_PARTS)}
+
+# How a row is named in a summary, and what naming it needs to load.
+_NAMES: dict[type[models.Model], tuple[tuple[str, ...], Callable[[Any], str]]] = {
+    m.StrategicPlan: ((), lambda o: o.slug),
+    m.Aim: ((), lambda o: f"{o.code} {o.title}"),
+    m.Driver: (("aim",), lambda o: f"{o.aim.code}: {o.text}"),
+    m.Strategy: (("aim",), lambda o: f"{o.aim.code} {o.number or o.title or o.text}"),
+    m.StrandRight: (("strand", "principle"), lambda o: f"{o.strand.slug} {o.principle.letter}"),
+    m.PocketGuide: (("academic_year",), lambda o: o.academic_year.label),
+    m.PocketGuideGroup: (("guide__academic_year",), lambda o: f"{o.guide.academic_year.label} {o.name}"),
+    m.Milestone: (("aim", "guide__academic_year"), lambda o: f"{o.guide.academic_year.label} {o.aim.code}"),
+    m.ColumnHeadline: (
+        ("guide__academic_year", "column", "group"),
+        lambda o: f"{o.guide.academic_year.label} {o.heading or o.column or o.group}",
+    ),
+    m.PocketGuideUpdate: ((), lambda o: f"{o.date:%Y-%m-%d}"),
+}
+
+
+def _short(text: str, length: int = 60) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _kind(model: type[models.Model]) -> str:
+    return str(model._meta.verbose_name_plural)
+
+
+def _names(model: type[models.Model], rows) -> dict[int, str]:
+    related, name = _NAMES.get(model, ((), str))
+    return {row.pk: _short(name(row)) for row in rows.select_related(*related)}
+
+
+def _plan_rows(plan: m.StrategicPlan | None) -> dict[type[models.Model], dict[int, str]]:
+    """Every row of the plan, by model, with its name: what an import could remove."""
+    if plan is None:
+        return {}
+    return {
+        model: _names(model, model.objects.filter(**{path or "pk": plan if path else plan.pk}))
+        for model, path in PLAN_PATHS.items()
+    }
+
+
+@dataclass
+class ImportSummary:
+    """What an import adds, changes and removes, by kind of row ("aims": ["TSP1 ..."])."""
+
+    slug: str
+    added: dict[str, list[str]] = field(default_factory=dict)
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    removed: dict[str, list[str]] = field(default_factory=dict)
+    # Rows the file leaves out that school plans are built on; never removed by an import.
+    blocked: list[str] = field(default_factory=list)
+
+    SHOWN = 10  # names listed per kind; the count is always exact
+
+    @staticmethod
+    def _count(part: dict[str, list[str]]) -> int:
+        return sum(len(names) for names in part.values())
+
+    @property
+    def removals(self) -> int:
+        return self._count(self.removed)
+
+    def lines(self) -> list[str]:
+        counts = [self._count(part) for part in (self.added, self.changed, self.removed)]
+        if not any(counts):
+            return [f"{self.slug}: nothing to add, change or remove"]
+        result = [f"{self.slug}: adds {counts[0]}, changes {counts[1]}, removes {counts[2]}"]
+        for verb, part in (("add", self.added), ("change", self.changed), ("remove", self.removed)):
+            for kind, names in part.items():
+                more = f" and {len(names) - self.SHOWN} more" if len(names) > self.SHOWN else ""
+                result.append(f"  {verb} {kind} ({len(names)}): {'; '.join(names[: self.SHOWN])}{more}")
+        return result
+
+
+def _summarise(slug: str, writer: _Writer, before: dict) -> ImportSummary:
+    summary = ImportSummary(slug)
+    blocked_rows = {(type(row), row.pk) for row, _ in writer.blocked}
+    for model in PLAN_PATHS:
+        kind = _kind(model)
+        added = sorted(pk for cls, pk in writer.added if cls is model)
+        changed = sorted(pk for cls, pk in writer.changed if cls is model)
+        if added or changed:
+            names = _names(model, model.objects.filter(pk__in=added + changed))
+            if added:
+                summary.added[kind] = [names[pk] for pk in added]
+            if changed:
+                summary.changed[kind] = [names[pk] for pk in changed]
+        was = before.get(model, {})
+        still = set(model.objects.filter(pk__in=was).values_list("pk", flat=True)) if was else set()
+        gone = [pk for pk in was if pk not in still or (model, pk) in blocked_rows]
+        if gone:
+            summary.removed[kind] = [was[pk] for pk in gone]
+    for row, protecting in writer.blocked:
+        plans = sorted({_school_plan_of(obj).title for obj in protecting})
+        name = before.get(type(row), {}).get(row.pk, str(row))
+        summary.blocked.append(
+            f"{type(row)._meta.verbose_name} {name}: school plans are built on it ({', '.join(plans)})"
+        )
+    return summary
+
+
+def _school_plan_of(obj: models.Model) -> m.SchoolPlan:
+    return obj if isinstance(obj, m.SchoolPlan) else obj.plan
+
+
+class ImportRefused(PlanFileError):
+    """The file is valid but would remove rows: never what school plans are built on, and
+    anything else only when removals are allowed. `summary` says what the import would do."""
+
+    def __init__(self, errors: list[str], summary: ImportSummary):
+        self.summary = summary
+        super().__init__(errors)
 
 
 @dataclass
 class ImportResult:
-    plan: m.StrategicPlan
+    plan: m.StrategicPlan  # with `check`, as it would be: not saved
     created: bool
     changes: int
+    summary: ImportSummary
+    written: bool = True
 
 
-def import_plan_data(data: Any, *, user=None, source: str = "plan file") -> ImportResult:
-    """Validate and write a parsed plan file; all or nothing."""
+def import_plan_data(
+    data: Any,
+    *,
+    user=None,
+    source: str = "plan file",
+    allow_removals: bool = False,
+    check: bool = False,
+) -> ImportResult:
+    """Validate a parsed plan file, work out what it adds, changes and removes, and write it; all
+    or nothing.
+
+    The import runs in one transaction and is rolled back, writing nothing, when it would remove
+    anything school plans are built on (always), or anything at all unless `allow_removals`, or
+    when `check` is set. Raises PlanFileError for a bad file and ImportRefused (a PlanFileError)
+    for a refused one; both list every reason."""
     validate(data)
     writer = _Writer(user, reason=f"Imported from {source}")
+    plan_data = data["plan"]
     with transaction.atomic():
+        plan = m.StrategicPlan.objects.filter(slug=plan_data["slug"]).first()
+        before = _plan_rows(plan)
         trust, created_trust = Trust.objects.get_or_create(
             slug=data["trust"]["slug"], defaults={"name": data["trust"]["name"]}
         )
-        if trust.name != data["trust"]["name"].strip():
+        if not created_trust and trust.name != data["trust"]["name"].strip():
             trust.name = data["trust"]["name"].strip()
             writer.save(trust, True)
-        plan_data = data["plan"]
-        plan = m.StrategicPlan.objects.filter(slug=plan_data["slug"]).first()
         created = plan is None
         if created:
             plan = m.StrategicPlan()
         changed = created or plan.trust_id != trust.pk
         plan.trust = trust
+        ctx = {"plan": plan}
         for f in PLAN_FIELDS:
-            changed |= writer.assign(plan, f, plan_data.get(f.key))
+            changed |= writer.assign(plan, f, plan_data.get(f.key), ctx)
         writer.save(plan, changed)
         for node in PLAN_PARTS:
-            writer.write_node(node, plan_data.get(node.key) or [], {"plan": plan})
+            writer.write_node(node, plan_data.get(node.key) or [], ctx)
         writer.prune()
-    return ImportResult(plan=plan, created=created, changes=writer.changes)
+        summary = _summarise(plan.slug, writer, before)
+        reasons = _refusals(summary, allow_removals)
+        if reasons or check:
+            transaction.set_rollback(True)
+    if reasons:
+        raise ImportRefused(summary.lines() + reasons, summary)
+    return ImportResult(plan=plan, created=created, changes=writer.changes, summary=summary, written=not check)
+
+
+def _refusals(summary: ImportSummary, allow_removals: bool) -> list[str]:
+    if summary.blocked:
+        return [
+            "School plans are built on what the file leaves out, so it is never removed by an import:",
+            *(f"  {line}" for line in summary.blocked),
+            "Put it back in the file, or take it out of those school plans first.",
+        ]
+    if summary.removals and not allow_removals:
+        return [
+            f"The file leaves out {summary.removals} things the plan has (listed above as 'remove'), so it was not "
+            "imported. Is the file complete? If the removals are intended, import it again allowing removals "
+            "(--allow-removals)."
+        ]
+    return []
 
 
 def load(text: str) -> Any:
@@ -680,8 +932,10 @@ def load(text: str) -> Any:
         raise PlanFileError([f"{where}the file is not valid YAML ({problem})"]) from exc
 
 
-def import_plan_text(text: str, *, user=None, source: str = "plan file") -> ImportResult:
-    return import_plan_data(load(text), user=user, source=source)
+def import_plan_text(
+    text: str, *, user=None, source: str = "plan file", allow_removals: bool = False, check: bool = False
+) -> ImportResult:
+    return import_plan_data(load(text), user=user, source=source, allow_removals=allow_removals, check=check)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -698,6 +952,8 @@ def _export_value(f: F, obj: models.Model) -> Any:
         return value.start_year
     if f.kind == "date":
         return value.isoformat()
+    if isinstance(value, str):
+        return str(value)  # a choice's enum member as plain text
     return value
 
 

@@ -7,10 +7,17 @@ import yaml
 from django.conf import settings
 
 SEED = Path(settings.BASE_DIR) / "plans" / "demo_data" / "tsp-2022-27.yaml"
+# A synthetic plan (an invented trust) in the shape of a trust's earlier 2017-22 plan: see
+# tests/test_plan_shapes.py for what it exercises.
+OLDER_SHAPE = Path(settings.BASE_DIR) / "tests" / "fixtures" / "older-shape-plan.yaml"
 
 
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
+
+
+def older_shape_text() -> str:
+    return OLDER_SHAPE.read_text(encoding="utf-8")
 
 
 def seed_data() -> dict:

@@ -115,7 +115,7 @@ def test_reimport_removes_what_the_file_no_longer_has():
         d["plan"]["aims"][0]["strategies"] = d["plan"]["aims"][0]["strategies"][:1]
         d["plan"]["pocket_guides"][0]["groups"] = d["plan"]["pocket_guides"][0]["groups"][:1]
 
-    import_plan_data(edited(minimal_plan(), drop))
+    import_plan_data(edited(minimal_plan(), drop), allow_removals=True)
     plan = m.StrategicPlan.objects.get(slug="mini")
     assert list(plan.aims.values_list("code", flat=True)) == ["A1"]
     assert list(m.Strategy.objects.filter(aim__plan=plan).values_list("number", flat=True)) == ["1.1"]

@@ -78,7 +78,7 @@ class SchoolPlan(models.Model):
     kind = models.CharField(max_length=3, choices=PlanKind.choices, default=PlanKind.SDP)
     academic_year = models.ForeignKey(AcademicYear, on_delete=models.PROTECT, related_name="+")
     pocket_guide = models.ForeignKey(
-        PocketGuide, on_delete=models.SET_NULL, null=True, blank=True, related_name="school_plans"
+        PocketGuide, on_delete=models.PROTECT, null=True, blank=True, related_name="school_plans"
     )
     state = models.CharField(max_length=12, choices=PlanState.choices, default=PlanState.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -159,8 +159,8 @@ class Priority(Versioned, Ordered):
     plan = models.ForeignKey(SchoolPlan, on_delete=models.CASCADE, related_name="priorities")
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
-    aim = models.ForeignKey(Aim, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    milestone = models.ForeignKey(Milestone, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    aim = models.ForeignKey(Aim, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     history = HistoricalRecords()
 
     class Meta(Ordered.Meta):

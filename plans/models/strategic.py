@@ -4,11 +4,14 @@ Nothing fixes the number of aims, strands, principles or focus columns: the 2017
 and the 2022-27 plan (8 aims) are both just rows. Lists are ordered by an explicit `order`.
 """
 
+import re
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 
@@ -387,15 +390,29 @@ class PocketGuide(models.Model):
 
 
 class ColumnHeadline(Ordered):
-    """Headline bullets for one focus column for the whole year."""
+    """A block of headline bullets for the whole year, for one focus column (shown above the grid)
+    or for one group of the guide (shown where the group is: the business group's own list of
+    whole-trust priorities)."""
 
     guide = models.ForeignKey(PocketGuide, on_delete=models.CASCADE, related_name="column_headlines")
-    column = models.ForeignKey(FocusColumn, on_delete=models.CASCADE, related_name="+")
+    column = models.ForeignKey(FocusColumn, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    group = models.ForeignKey(
+        "PocketGuideGroup", on_delete=models.CASCADE, null=True, blank=True, related_name="headline_blocks"
+    )
     heading = models.CharField(max_length=200, blank=True)
     history = HistoricalRecords()
 
+    class Meta(Ordered.Meta):
+        constraints = [
+            models.CheckConstraint(
+                name="headline_block_on_a_column_or_a_group",
+                condition=Q(column__isnull=False, group__isnull=True) | Q(column__isnull=True, group__isnull=False),
+                violation_error_message="A headline block belongs to a focus column or to a group, not both.",
+            )
+        ]
+
     def __str__(self) -> str:
-        return self.heading or str(self.column)
+        return self.heading or str(self.column or self.group)
 
 
 class ColumnHeadlineBullet(Ordered):
@@ -420,8 +437,17 @@ class PocketGuideGroup(Ordered):
         return self.name
 
 
+def numbered(number: str, text: str) -> str:
+    """`text` with the guide's number in front, unless it is empty or already starts with it."""
+    if not number or not text or re.match(rf"{re.escape(number)}[.)]?(\s|$)", text):
+        return text
+    return f"{number}. {text}"
+
+
 class Milestone(Ordered):
-    """This year's milestone for one aim."""
+    """One aim's row in a year's pocket guide: its yearly label and phrase, this year's focus
+    ticks when they differ from the aim's, and the year's milestone sentence (older guides have
+    only the label and phrase)."""
 
     # `guide` repeats group.guide so that the database can enforce one milestone per aim per year.
     guide = models.ForeignKey(PocketGuide, on_delete=models.CASCADE, related_name="milestones")
@@ -430,15 +456,31 @@ class Milestone(Ordered):
     number = models.CharField(max_length=10, blank=True)
     label = models.CharField(max_length=200, blank=True)
     phrase = models.CharField(max_length=500, blank=True)
-    milestone = models.TextField()
+    focus_columns = models.ManyToManyField(
+        FocusColumn, blank=True, related_name="milestones", help_text="This year's ticks; none: the aim's."
+    )
+    milestone = models.TextField(blank=True)
     elaboration = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[focus_columns])
 
     class Meta(Ordered.Meta):
         constraints = [models.UniqueConstraint(fields=["guide", "aim"], name="one_milestone_per_aim_per_year")]
 
     def __str__(self) -> str:
-        return self.milestone[:80]
+        return (self.milestone or self.label or self.phrase)[:80]
+
+    @cached_property
+    def ticks(self) -> list[FocusColumn]:
+        """The focus columns this row ticks: its own for the year, else the aim's."""
+        return list(self.focus_columns.all()) or list(self.aim.focus_columns.all())
+
+    @property
+    def numbered_label(self) -> str:
+        return numbered(self.number, self.label or self.aim.title)
+
+    @property
+    def numbered_milestone(self) -> str:
+        return numbered(self.number, self.milestone)
 
 
 class PocketGuideUpdate(Ordered):
