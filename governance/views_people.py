@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from schools.models import Trust
 from smart_trust import policy
 
 from . import onboarding, services
@@ -25,17 +26,23 @@ def _require_people_manager(request: HttpRequest) -> None:
         raise PermissionDenied("Only the central team manages people.")
 
 
-def _trust(request: HttpRequest):
-    from schools.models import Trust
-
+def _trust(request: HttpRequest) -> Trust:
     return Trust.objects.of_person(request.user)
+
+
+def _people(request: HttpRequest):
+    """The people a manager may look up: those with a role in the manager's trust, and people
+    not yet given any role (just added, waiting for one). Anyone else answers 404."""
+    trust = _trust(request)
+    in_trust = RoleAssignment.objects.filter(trust=trust).values("user_id")
+    return User.objects.filter(Q(pk__in=in_trust) | Q(roles__isnull=True)).distinct()
 
 
 @login_required
 @require_http_methods(["GET"])
 def people_list(request: HttpRequest) -> HttpResponse:
     _require_people_manager(request)
-    people = User.objects.order_by("full_name", "email")
+    people = _people(request).order_by("full_name", "email")
     query = request.GET.get("q", "").strip()
     role = request.GET.get("role", "")
     if query:
@@ -68,7 +75,7 @@ def person_add(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_people_manager(request)
-    person = get_object_or_404(User, pk=pk)
+    person = get_object_or_404(_people(request), pk=pk)
     form = PersonEditForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         services.person_update(by=request.user, person=person, **form.cleaned_data)
@@ -79,7 +86,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _person_page(request: HttpRequest, person: User, grant_form: RoleGrantForm, status: int = 200) -> HttpResponse:
     history = (
-        RoleAssignment.history.filter(user_id=person.pk)
+        RoleAssignment.history.filter(user_id=person.pk, trust_id=_trust(request).pk)
         .select_related("history_user", "school")
         .order_by("-history_date")[:50]
     )
@@ -88,7 +95,7 @@ def _person_page(request: HttpRequest, person: User, grant_form: RoleGrantForm, 
         "governance/person_detail.html",
         {
             "person": person,
-            "assignments": person.roles.select_related("school", "trust", "granted_by"),
+            "assignments": person.roles.filter(trust=_trust(request)).select_related("school", "trust", "granted_by"),
             "grant_form": grant_form,
             "remove_form": RoleRemoveForm(),
             "history": history,
@@ -101,7 +108,7 @@ def _person_page(request: HttpRequest, person: User, grant_form: RoleGrantForm, 
 @require_http_methods(["GET"])
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_people_manager(request)
-    person = get_object_or_404(User, pk=pk)
+    person = get_object_or_404(_people(request), pk=pk)
     return _person_page(request, person, RoleGrantForm(trust=_trust(request)))
 
 
@@ -109,7 +116,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
     _require_people_manager(request)
-    person = get_object_or_404(User, pk=pk)
+    person = get_object_or_404(_people(request), pk=pk)
     trust = _trust(request)
     form = RoleGrantForm(request.POST, trust=trust)
     if form.is_valid():
@@ -129,7 +136,7 @@ def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
 def role_remove(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
     _require_people_manager(request)
     assignment = get_object_or_404(
-        RoleAssignment.objects.select_related("school", "trust"), pk=assignment_pk, user_id=pk
+        RoleAssignment.objects.select_related("school", "trust"), pk=assignment_pk, user_id=pk, trust=_trust(request)
     )
     form = RoleRemoveForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""

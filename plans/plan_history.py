@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
+from smart_trust import formats
+
 from .models import Action, Aim, Evidence, PlanEvent, Priority, SchoolPlan, Step, SuccessCriterion
 
 ITEM_MODELS = {"priority": Priority, "action": Action, "criterion": SuccessCriterion, "evidence": Evidence}
@@ -22,6 +24,7 @@ class ActionNode:
     action: Action
     criteria: list[SuccessCriterion] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    may_record_progress: bool = False  # set by the page for the person looking at it
 
 
 @dataclass
@@ -105,16 +108,21 @@ def tree_lines(plan: SchoolPlan, tree: list[PriorityNode]) -> list[str]:
             )
             lines.append(f"        Lead: {lead}; {when or 'no dates'}; {a.get_status_display()}")
             if a.resources or a.cost is not None:
-                lines.append(
-                    f"        Resources: {a.resources or '-'}; cost: {'£' + str(a.cost) if a.cost is not None else '-'}"
-                )
+                cost = formats.money(a.cost) if a.cost is not None else "-"
+                lines.append(f"        Resources: {a.resources or '-'}; cost: {cost}")
             for c in a_node.criteria:
-                kpi = f" [{c.kpi}: {c.baseline} -> {c.target} {c.unit}]" if c.kpi or c.target is not None else ""
+                kpi = f" [{_kpi(c)}]" if c.kpi or c.target is not None else ""
                 due = _when(c.due_date, c.get_due_term_display())
                 lines.append(f"        Success criterion: {c.text}{kpi}{' by ' + due if due else ''}")
             for e in a_node.evidence:
                 lines.append(f"        Evidence: {e.note} {e.link}".rstrip())
     return lines
+
+
+def _kpi(c) -> str:
+    """ "Persistent absence: 24% -> 15%"."""
+    numbers = " -> ".join(formats.measure(v, c.unit) for v in (c.baseline, c.target) if v is not None)
+    return ": ".join(filter(None, [c.kpi, numbers]))
 
 
 def _when(date, term_label: str) -> str:
@@ -154,6 +162,15 @@ class Change:
     fields: list[str]
     history_id: int
 
+    @property
+    def key(self) -> str:
+        """Unique across the plan's history tables (each numbers its own records)."""
+        return f"{self.kind}-{self.history_id}"
+
+    @property
+    def noun(self) -> str:
+        return "success criterion" if self.kind == "criterion" else self.kind
+
 
 def changes(plan: SchoolPlan, since: datetime.datetime | None = None, limit: int | None = 200) -> list[Change]:
     """Every recorded change to the plan and its items, newest first."""
@@ -191,7 +208,13 @@ def changes(plan: SchoolPlan, since: datetime.datetime | None = None, limit: int
 
 def _label(kind: str, record) -> str:
     if kind == "plan":
-        return f"plan ({record.get_state_display()[:1].lower() + record.get_state_display()[1:]})"
+        state = record.get_state_display()
+        state = state[:1].lower() + state[1:]
+        if record.history_type == "+":
+            return f"Started the plan ({state})"
+        if record.history_type == "-":
+            return "Removed the plan"
+        return f"Plan {state}"
     return str(record.instance)[:120]
 
 

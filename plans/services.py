@@ -8,6 +8,8 @@ current item and who changed it, and nothing is written; the person's typing is 
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -24,6 +26,8 @@ from .models import (
     Status,
     SuccessCriterion,
 )
+
+NUMBERED = re.compile(r"^\s*\d+(\.\d+)*[.)]?\s+")
 
 
 class PlanLocked(ValidationError):
@@ -70,7 +74,8 @@ def plan_create(*, trust, school, kind: str, academic_year, by, carry_forward: b
             priority = Priority(
                 plan=plan,
                 order=order,
-                title=f"{m.number + '. ' if m.number else ''}{m.label or m.aim.title}",
+                # The page numbers priorities by their place; the milestone's own number is not repeated.
+                title=NUMBERED.sub("", m.label or m.aim.title),
                 description=m.milestone + (f" – {m.elaboration}" if m.elaboration else ""),
                 aim=m.aim,
                 milestone=m,
@@ -170,6 +175,7 @@ def item_save(*, item, values: dict, expected_version: int | None, by, reason: s
         item = current
         item.version += 1
     else:
+        _check_same_plan(item)
         parent_filter = _siblings_filter(item)
         item.order = (model.objects.filter(**parent_filter).aggregate(m=Max("order"))["m"] or 0) + 1
     for name, value in values.items():
@@ -178,6 +184,22 @@ def item_save(*, item, values: dict, expected_version: int | None, by, reason: s
     _attribute(item, by, reason or ("Edited" if item.version > 1 else "Added"))
     item.save()
     return item
+
+
+def _check_same_plan(item) -> None:
+    """An item repeats its parent's plan (so history and permissions find it in one step): the two
+    must agree. PostgreSQL also refuses a mismatch with a composite foreign key."""
+    parent = {Action: "priority", SuccessCriterion: "action", Evidence: "action"}.get(type(item))
+    if parent is None:
+        return
+    parent_plan = (
+        type(item)
+        ._meta.get_field(parent)
+        .related_model.objects.filter(pk=getattr(item, f"{parent}_id"))
+        .values_list("plan_id", flat=True)
+    )
+    if list(parent_plan) != [item.plan_id]:
+        raise ValidationError(f"This {parent} belongs to another plan: add the item to its own plan.")
 
 
 def _siblings_filter(item) -> dict:
@@ -285,6 +307,7 @@ def progress_update(*, action: Action, status: str, note: str = "", link: str = 
 @transaction.atomic
 def evidence_add(*, action: Action, note: str, link: str, by) -> Evidence:
     evidence = Evidence(plan_id=action.plan_id, action=action, note=note.strip(), link=link.strip(), added_by=by)
+    _check_same_plan(evidence)
     evidence.full_clean()
     _attribute(evidence, by, "Evidence added")
     evidence.save()

@@ -4,20 +4,26 @@ Advice with reasons, not a verdict: every check says what it found or what to ad
 deliberately plain so that a headteacher can predict them:
 
 - measurable: a numeric target, a number in the text ("85%", "3 visits"), or a countable outcome
-  ("all staff", "every pupil", "no exclusions");
+  ("all staff", "every pupil", "no exclusions"). A year group, key stage, year, date or term
+  ("Year 9", "Y9", "KS2", "key stage 4", "2024", "31/03/2024", "autumn 2") is not a measure;
 - timed: a date or term on the criterion, a due date or term on its action, or a time in the text
   ("by July 2025", "summer term");
 - led: the action has a lead.
 
-An action without any success criterion is reported too: there is nothing to measure it by.
+A date outside the plan's academic year (1 September to 31 August) fails "timed". A priority
+without actions, and an action without success criteria, count against the plan too: there is
+nothing to measure them by.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 
-from .models import Action, SuccessCriterion, Term
+from smart_trust import formats
+
+from .models import AcademicYear, Action, SuccessCriterion, Term
 
 COUNTABLE = re.compile(
     r"\b(all|every|each|none|no|half|double|twice|one|two|three|four|five|six|seven|eight|nine|ten|"
@@ -28,6 +34,14 @@ NUMBER = re.compile(r"\d")
 MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+# Numbers that name a group of pupils or a moment, not an amount: removed before looking for one.
+NOT_A_MEASURE = re.compile(
+    rf"\b(year|yr|y|ks|key\s+stage|term|autumn|spring|summer)\s*\d{{1,2}}\b"
+    r"|\b(19|20)\d\d(/\d\d)?\b"
+    r"|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b"
+    rf"|\b\d{{1,2}}(st|nd|rd|th)?\s+({MONTHS})\b",
+    re.IGNORECASE,
 )
 TIME_IN_TEXT = re.compile(
     rf"\b({MONTHS})\b|\b(autumn|spring|summer)\b|\bterm\b|\bby (the )?end of\b|\b20\d\d\b"
@@ -66,6 +80,7 @@ class ActionResult:
 @dataclass
 class Report:
     actions: list[ActionResult]
+    empty_priorities: int = 0  # priorities with no actions
 
     @property
     def criteria_count(self) -> int:
@@ -81,7 +96,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return all(a.ok for a in self.actions)
+        return bool(self.actions) and all(a.ok for a in self.actions) and not self.empty_priorities
 
     @property
     def summary(self) -> str:
@@ -92,16 +107,14 @@ class Report:
         parts = []
         if self.failing_criteria:
             parts.append(f"{self.failing_criteria} of {self.criteria_count} success criteria need attention")
+        if self.empty_priorities:
+            n = self.empty_priorities
+            parts.append(f"{n} priorit{'ies have' if n != 1 else 'y has'} no actions")
         if self.actions_without_criteria:
             n = self.actions_without_criteria
-            parts.append(f"{n} action{'s' if n != 1 else ''} without success criteria")
-        return "; ".join(parts) + "."
-
-
-def number(value) -> str:
-    """85.00 -> "85", 12.50 -> "12.5"."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+            parts.append(f"{n} action{'s have' if n != 1 else ' has'} no success criteria")
+        text = "; ".join(parts)
+        return text[:1].upper() + text[1:] + "."
 
 
 def _term_label(term: str) -> str:
@@ -110,10 +123,10 @@ def _term_label(term: str) -> str:
 
 def measurable(criterion: SuccessCriterion) -> Check:
     if criterion.target is not None:
-        unit = criterion.unit if criterion.unit in ("", "%") else f" {criterion.unit}"
-        base = f" from {number(criterion.baseline)}{unit}" if criterion.baseline is not None else ""
-        return Check("measurable", True, f"Target {number(criterion.target)}{unit}{base}.")
-    if NUMBER.search(criterion.text):
+        target = formats.measure(criterion.target, criterion.unit)
+        base = f" from {formats.measure(criterion.baseline, criterion.unit)}" if criterion.baseline is not None else ""
+        return Check("measurable", True, f"Target {target}{base}.")
+    if NUMBER.search(NOT_A_MEASURE.sub(" ", criterion.text)):
         return Check("measurable", True, "The criterion gives a number.")
     countable = COUNTABLE.search(criterion.text)
     if countable:
@@ -126,7 +139,29 @@ def measurable(criterion: SuccessCriterion) -> Check:
     )
 
 
-def timed(criterion: SuccessCriterion, action: Action) -> Check:
+def _outside(year: AcademicYear | None, *dates) -> datetime.date | None:
+    """The first of `dates` outside the plan's academic year, if any."""
+    if year is None:
+        return None
+    first, last = year_bounds(year)
+    return next((d for d in dates if d and not first <= d <= last), None)
+
+
+def year_bounds(year: AcademicYear) -> tuple[datetime.date, datetime.date]:
+    """The academic year runs from 1 September to 31 August."""
+    return datetime.date(year.start_year, 9, 1), datetime.date(year.start_year + 1, 8, 31)
+
+
+def timed(criterion: SuccessCriterion, action: Action, year: AcademicYear | None = None) -> Check:
+    outside = _outside(year, criterion.due_date, action.start_date, action.due_date)
+    if outside:
+        first, last = year_bounds(year)
+        return Check(
+            "timed",
+            False,
+            f"{outside:%-d %B %Y} is outside the plan's year ({first:%-d %B %Y} to {last:%-d %B %Y}): "
+            "choose a date in it.",
+        )
     if criterion.due_date:
         return Check("timed", True, f"By {criterion.due_date:%-d %B %Y}.")
     if criterion.due_term:
@@ -147,23 +182,25 @@ def led(action: Action) -> Check:
     return Check("led", False, "No lead: choose the person who leads this action.")
 
 
-def check_criterion(criterion: SuccessCriterion, action: Action) -> CriterionResult:
-    return CriterionResult(criterion, [measurable(criterion), timed(criterion, action), led(action)])
+def check_criterion(criterion: SuccessCriterion, action: Action, year: AcademicYear | None = None) -> CriterionResult:
+    return CriterionResult(criterion, [measurable(criterion), timed(criterion, action, year), led(action)])
 
 
-def report_for_actions(actions) -> Report:
-    """`actions` with `criteria` prefetched and `lead` selected."""
+def report_for_actions(actions, year: AcademicYear | None = None, *, empty_priorities: int = 0) -> Report:
+    """`actions` with `criteria` prefetched and `lead` selected; `empty_priorities` counted by the caller."""
     return Report(
-        [ActionResult(action, [check_criterion(c, action) for c in action.criteria.all()]) for action in actions]
+        [ActionResult(action, [check_criterion(c, action, year) for c in action.criteria.all()]) for action in actions],
+        empty_priorities,
     )
 
 
-def report_for_tree(tree) -> Report:
+def report_for_tree(tree, year: AcademicYear | None = None) -> Report:
     """The report for a plan tree (plans.plan_history.plan_tree): no further queries."""
     return Report(
         [
-            ActionResult(node.action, [check_criterion(c, node.action) for c in node.criteria])
+            ActionResult(node.action, [check_criterion(c, node.action, year) for c in node.criteria])
             for priority in tree
             for node in priority.actions
-        ]
+        ],
+        sum(1 for priority in tree if not priority.actions),
     )

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/history/", v.history, name="history"),
     path("<int:pk>/as-signed-off/", v.as_signed_off, name="as_signed_off"),
     path("<int:pk>/steps/<str:step>/", v.step, name="step"),
+    path("<int:pk>/steps/<str:step>/confirm/", v.step_confirm, name="step_confirm"),
     path("<int:pk>/priorities/add/", v.priority_add, name="priority_add"),
     path("<int:pk>/priorities/<int:parent_pk>/actions/add/", v.action_add, name="action_add"),
     path("<int:pk>/actions/<int:parent_pk>/criteria/add/", v.criterion_add, name="criterion_add"),

@@ -7,6 +7,8 @@ but not change answers 403. Writes go through plans.services and plans.workflow.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,11 +21,22 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from schools.models import School, Trust
-from smart_trust import policy
+from smart_trust import formats, policy
 
 from . import plan_history, services, smart, workflow
 from .forms import ActionForm, CriterionForm, PlanCreateForm, PriorityForm, ProgressForm, StepForm
-from .models import AcademicYear, Action, PlanSeen, PlanState, PocketGuide, Priority, SchoolPlan, SuccessCriterion
+from .models import (
+    AcademicYear,
+    Action,
+    PlanEvent,
+    PlanSeen,
+    PlanState,
+    PocketGuide,
+    Priority,
+    SchoolPlan,
+    Step,
+    SuccessCriterion,
+)
 
 ITEM_FORMS = {"priority": PriorityForm, "action": ActionForm, "criterion": CriterionForm}
 ITEM_NAMES = {"priority": "priority", "action": "action", "criterion": "success criterion"}
@@ -67,7 +80,11 @@ def _back_to(plan: SchoolPlan, anchor: str = "") -> str:
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    plans = SchoolPlan.objects.visible_to(request.user).select_related("school", "trust", "academic_year")
+    plans = (
+        SchoolPlan.objects.visible_to(request.user)
+        .with_last_change()
+        .select_related("school", "trust", "academic_year")
+    )
     return render(request, "plans/school/index.html", {"plans": plans})
 
 
@@ -78,19 +95,28 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     tree = plan_history.plan_tree(plan)
     if policy.is_ceo(request.user):
         PlanSeen.objects.update_or_create(user=request.user, plan=plan, defaults={"seen_at": timezone.now()})
+    # Progress is recorded by the plan's writers and leaders on every action, and by each
+    # action's lead on their own: asked per action, not once for the plan.
+    for node in tree:
+        for a_node in node.actions:
+            a_node.may_record_progress = policy.can_add_evidence(request.user, plan, a_node.action)
+    events = list(plan.events.select_related("by"))
+    for event in events:
+        event.sentence = workflow.event_sentence(event)
+    steps = workflow.steps_for(request.user, plan)
     return render(
         request,
         "plans/school/detail.html",
         {
             "plan": plan,
             "tree": tree,
-            "report": smart.report_for_tree(tree),
-            "events": plan.events.select_related("by"),
-            "steps": policy.steps_for(request.user, plan),
+            "report": smart.report_for_tree(tree, plan.academic_year),
+            "events": events,
+            "signed_off": next((e for e in reversed(events) if e.step == Step.SIGN_OFF), None),
+            "steps": steps,
+            "review_step": next((rule for rule in steps if rule.review_first), None),
             "can_edit": policy.can_edit_school_plan(request.user, plan),
-            "can_add_evidence": policy.can_add_evidence(request.user, plan),
             "sees_drafts": policy.sees_school_plan_drafts(request.user, plan),
-            "step_form": StepForm(),
         },
     )
 
@@ -101,14 +127,15 @@ def smart_check(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for(request, pk)
     _require_drafts(request, plan)
     tree = plan_history.plan_tree(plan)
+    steps = workflow.steps_for(request.user, plan)
     return render(
         request,
         "plans/school/smart.html",
         {
             "plan": plan,
-            "report": smart.report_for_tree(tree),
-            "steps": policy.steps_for(request.user, plan),
-            "step_form": StepForm(),
+            "report": smart.report_for_tree(tree, plan.academic_year),
+            "steps": steps,
+            "review_step": next((rule for rule in steps if rule.review_first), None),
         },
     )
 
@@ -191,9 +218,24 @@ def _conflict_rows(form, current) -> list[tuple[str, str, str]]:
         theirs = getattr(current, name)
         yours = form.cleaned_data.get(name)
         if theirs != yours and not (theirs in (None, "") and yours in (None, "")):
-            display = getattr(current, f"get_{name}_display", None)
-            rows.append((str(field.label or name), str(display() if display else theirs or "–"), str(yours or "–")))
+            rows.append(
+                (str(field.label or name), _shown_value(current, name, theirs), _shown_value(current, name, yours))
+            )
     return rows
+
+
+def _shown_value(item, name: str, value) -> str:
+    """A field's value as the page writes it: choices by their label, money and numbers as people write them."""
+    if value in (None, ""):
+        return "–"
+    field = item._meta.get_field(name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if name == "cost":
+        return formats.money(value)
+    if isinstance(value, Decimal):
+        return formats.number(value)
+    return str(value)
 
 
 def _item_form(request, plan, kind, item, form_kwargs, title, parent=None) -> HttpResponse:
@@ -264,7 +306,7 @@ def criterion_add(request: HttpRequest, pk: int, parent_pk: int) -> HttpResponse
     _require_edit(request, plan)
     action = get_object_or_404(Action, pk=parent_pk, plan=plan)
     item = SuccessCriterion(plan=plan, action=action)
-    return _item_form(request, plan, "criterion", item, {}, "Add a success criterion", parent=action)
+    return _item_form(request, plan, "criterion", item, {"plan": plan}, "Add a success criterion", parent=action)
 
 
 @login_required
@@ -273,7 +315,7 @@ def item_edit(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpRes
     plan = _plan_for(request, pk)
     item = _item(plan, kind, item_pk)
     _require_edit(request, plan)
-    extra = {"plan": plan} if kind == "action" else {}
+    extra = {"plan": plan} if kind in ("action", "criterion") else {}
     return _item_form(request, plan, kind, item, extra, f"Edit the {ITEM_NAMES[kind]}")
 
 
@@ -339,21 +381,57 @@ def progress(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 # --- the plan's life -------------------------------------------------------------------------
 
 
+def _step_rule(request: HttpRequest, plan: SchoolPlan, step: str) -> workflow.StepRule:
+    rule = workflow.STEPS.get(step)
+    if rule is None:
+        raise Http404("No such step.")
+    return rule
+
+
+def _next(request: HttpRequest, plan: SchoolPlan) -> str:
+    return request.POST.get("next") if _safe_next(request) else _back_to(plan)
+
+
 @login_required
 @require_POST
 def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     plan = _plan_for(request, pk)
-    if step not in workflow.STEPS:
-        raise Http404("No such step.")
+    rule = _step_rule(request, plan, step)
+    if rule.confirm and request.POST.get("confirmed") != "yes":
+        # One click never finalises or signs off: the person answers the question first.
+        url = reverse("school_plans:step_confirm", args=[plan.pk, step])
+        return redirect(url + (f"?next={request.POST['next']}" if _safe_next(request) else ""))
     form = StepForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     try:
         plan = workflow.take_step(plan=plan, step=step, by=request.user, comment=comment)
     except workflow.StepRefused as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect(request.POST.get("next") if _safe_next(request) else _back_to(plan))
-    messages.success(request, f"{plan.title} {workflow.STEPS[step].done}.")
-    return redirect(request.POST.get("next") if _safe_next(request) else _back_to(plan))
+        return redirect(_next(request, plan))
+    messages.success(request, f"{plan.title} {rule.done_phrase}.")
+    return redirect(_next(request, plan))
+
+
+@login_required
+@require_GET
+def step_confirm(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """ "Finalise this plan?": what the step will do, the SMART summary, and yes or no. Works
+    without JavaScript; the step itself is taken by `step`."""
+    plan = _plan_for(request, pk)
+    rule = _step_rule(request, plan, step)
+    if not workflow.may_take(request.user, plan, step):
+        raise PermissionDenied(f"The plan is {plan.state_phrase}: you cannot {rule.button.lower()} it now.")
+    sign_off_queue = reverse("school_plans:sign_off")
+    return render(
+        request,
+        "plans/school/step_confirm.html",
+        {
+            "plan": plan,
+            "rule": rule,
+            "report": smart.report_for_tree(plan_history.plan_tree(plan), plan.academic_year),
+            "next": sign_off_queue if request.GET.get("next") == sign_off_queue else "",
+        },
+    )
 
 
 def _safe_next(request: HttpRequest) -> bool:
@@ -383,23 +461,44 @@ def sign_off_queue(request: HttpRequest) -> HttpResponse:
     by_plan: dict[int, list] = {p.pk: [] for p in plans}
     for action in actions:
         by_plan[action.plan_id].append(action)
+    empty = dict(
+        Priority.objects.filter(plan__in=plans, actions__isnull=True)
+        .values("plan_id")
+        .annotate(n=Count("pk"))
+        .values_list("plan_id", "n")
+    )
     seen = dict(PlanSeen.objects.filter(user=request.user, plan__in=plans).values_list("plan_id", "seen_at"))
     changed = _changes_since(plans, request.user)
-    rows = [
-        {
-            "plan": p,
-            "report": smart.report_for_actions(by_plan[p.pk]),
-            "seen_at": seen.get(p.pk),
-            "changes": changed.get(p.pk, 0),
-        }
-        for p in plans
-    ]
+    # Never opened: what changed since the LGC agreed it (or, before that, since it was submitted).
+    since_governors: dict[int, object] = {}
+    for plan_id, _step, at in (
+        PlanEvent.objects.filter(plan__in=plans, step__in=[Step.SUBMIT, Step.AGREE])
+        .order_by("at")  # the latest of each step wins
+        .values_list("plan_id", "step", "at")
+    ):
+        since_governors.setdefault(plan_id, {})[_step] = at
+    now = timezone.now()
+    rows = []
+    for p in plans:
+        events = since_governors.get(p.pk, {})
+        rows.append(
+            {
+                "plan": p,
+                "report": smart.report_for_actions(by_plan[p.pk], p.academic_year, empty_priorities=empty.get(p.pk, 0)),
+                "seen_at": seen.get(p.pk),
+                "since": seen.get(p.pk) or events.get(Step.AGREE) or events.get(Step.SUBMIT),
+                "changes": changed.get(p.pk, 0),
+                "now": now,
+                "steps": [rule for rule in workflow.steps_for(request.user, p) if rule.forward],
+                "signed_off": p.state == PlanState.SIGNED_OFF,
+            }
+        )
     schools_with_sdp = {p.school_id for p in plans if p.kind == "sdp"}
     missing = School.objects.filter(trust=trust).exclude(pk__in=schools_with_sdp)
     return render(
         request,
         "plans/school/sign_off_queue.html",
-        {"rows": rows, "year": year, "years": years, "missing": missing, "step_form": StepForm()},
+        {"rows": rows, "year": year, "years": years, "missing": missing, "next": reverse("school_plans:sign_off")},
     )
 
 
@@ -434,9 +533,15 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
     changes = plan_history.changes(plan, limit=None)
     older, newer = parse_datetime(request.GET.get("from", "")), parse_datetime(request.GET.get("to", ""))
     compared = None
+    # The versions the two lists show: by default the first and the latest; when comparing two
+    # moments (e.g. "since you last looked"), the version each moment falls in.
+    selected = {"from": changes[-1].key if changes else None, "to": changes[0].key if changes else None}
     if older and newer:
         older, newer = min(older, newer), max(older, newer)
         compared = {"from": older, "to": newer, "lines": plan_history.diff(plan, older, newer)}
+        for key, moment in (("from", older), ("to", newer)):
+            version = next((c for c in changes if c.at <= moment), changes[-1] if changes else None)
+            selected[key] = version.key if version else None
     return render(
         request,
         "plans/school/history.html",
@@ -445,6 +550,7 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
             "changes": changes[:200],
             "versions": changes,
             "compared": compared,
+            "selected": selected,
             "signed_off": plan_history.signed_off_at(plan),
         },
     )
@@ -512,9 +618,7 @@ def _shown(record, field: str, related: dict) -> str:
     if field.endswith("_id"):
         target = related[field].get(getattr(record, field))
         return str(target) if target else "–"
-    display = getattr(record, f"get_{field}_display", None)
-    value = display() if display else getattr(record, field)
-    return "–" if value in (None, "") else str(value)
+    return _shown_value(record, field, getattr(record, field))
 
 
 @login_required

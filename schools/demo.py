@@ -45,12 +45,9 @@ PEOPLE = (
         ("middle", "Mia Dunn", Role.MIDDLE_LEADER, "saltash", {}),
         ("staff", "Stacey Taff", Role.STAFF, "saltash", {}),
     ]
+    + [(f"head.{slug}", f"Headteacher of {name}", Role.HEADTEACHER, slug, {}) for name, slug, _, _ in SCHOOLS[1:]]
     + [
-        (f"head.{slug}", f"Headteacher of {name.split(' ')[0]}", Role.HEADTEACHER, slug, {})
-        for name, slug, _, _ in SCHOOLS[1:]
-    ]
-    + [
-        (f"governor.{slug}", f"Chair of {name.split(' ')[0]} LGC", Role.LOCAL_GOVERNOR, slug, {"is_chair": True})
+        (f"governor.{slug}", f"Chair of {name} LGC", Role.LOCAL_GOVERNOR, slug, {"is_chair": True})
         for name, slug, _, _ in SCHOOLS[1:]
     ]
 )

@@ -40,5 +40,7 @@ def school_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "leaders": [r for r in people if r.role in LEADERSHIP],
             "governors": [r for r in people if r.role == Role.LOCAL_GOVERNOR],
             "staff_count": sum(1 for r in people if r.role == Role.STAFF),
+            # Through the school's own relation, so this app need not import the plans app.
+            "plans": policy.visible_school_plans(request.user, school.plans.select_related("academic_year")),
         },
     )

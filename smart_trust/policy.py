@@ -13,7 +13,8 @@ else looks at roles. The rules follow DOMAIN.md:
   written by TOLT, the CFO / COO and the central team; trust-wide roles read every plan;
 - local governors agree or return their school's plan (trustees the trust-wide BDP), the CEO
   signs every plan off and alone reopens a signed-off one; nobody edits a plan outside the
-  states in which it is written (draft, and agreed before it is finalised); progress (an action's
+  states in which it is written (draft, and agreed before it is finalised); which step each rule
+  decides is written in plans.workflow.STEPS; progress (an action's
   status and evidence) is recorded all year by the school's leaders and the action's lead.
 
 Answers are computed from the person's role assignments, read once per request and cached on the
@@ -23,15 +24,37 @@ user object, so asking many questions costs one query.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.db.models import Q, QuerySet
 
 from governance.models import TRUST_ROLES, Role
 
 if TYPE_CHECKING:
-    from plans.models import Action, PocketGuide, SchoolPlan, StrategicPlan
     from schools.models import School
+
+
+# The plans app depends on this module, not the other way round: rules about plans take any object
+# with these attributes (a SchoolPlan, or a record of one from its history).
+class StrategicPlan(Protocol):
+    status: str
+
+
+class PocketGuide(Protocol):
+    status: str
+    plan: StrategicPlan
+
+
+class SchoolPlan(Protocol):
+    school_id: int | None
+    kind: str
+    is_published: bool
+    is_editable: bool
+
+
+class Action(Protocol):
+    lead_id: int | None
+
 
 PEOPLE_MANAGERS = {Role.CENTRAL_TEAM, Role.CEO}
 SCHOOL_PLAN_WRITERS = {Role.HEADTEACHER, Role.SENIOR_LEADER}
@@ -126,18 +149,14 @@ def _schools_with(user, roles: set[str]) -> set[int]:
 
 
 def visible_school_plans(user, plans: QuerySet) -> QuerySet:
-    from plans.models.school_plans import PUBLISHED_STATES
-
+    """`plans` is a school-plan queryset: its `published()` says which plans staff may read."""
     if has_trust_role(user):
         return plans
     if not held_roles(user):
         return plans.none()
     drafts = _schools_with(user, SCHOOL_PLAN_DRAFT_READERS)
-    return plans.filter(
-        Q(school_id__in=drafts)
-        | Q(school_id__in=school_ids(user), state__in=PUBLISHED_STATES)
-        | Q(school__isnull=True, state__in=PUBLISHED_STATES)
-    )
+    published = plans.published().filter(Q(school_id__in=school_ids(user)) | Q(school_id__isnull=True))
+    return plans.filter(school_id__in=drafts) | published
 
 
 def can_view_school_plan(user, plan: SchoolPlan) -> bool:
@@ -205,29 +224,10 @@ def agrees_school_plan(user, plan: SchoolPlan) -> bool:
     return Role.LOCAL_GOVERNOR in _roles_at(user, plan.school_id)
 
 
-def is_ceo(user) -> bool:
+def is_ceo(user, plan: SchoolPlan | None = None) -> bool:
+    """The CEO signs every plan off and alone reopens one (`plan` lets the workflow table call it
+    like the other step rules)."""
     return Role.CEO in _roles_at(user, None)
-
-
-def may_take_step(user, plan: SchoolPlan, step: str) -> bool:
-    """Whether this person may take this step now: the plan must be in a state the step starts
-    from (plans.workflow.STEPS) and the person must hold the role the step belongs to."""
-    from plans.workflow import STEPS
-
-    rule = STEPS[step]
-    if plan.state not in rule.from_states or not can_view_school_plan(user, plan):
-        return False
-    if step in ("submit", "finalise"):
-        return writes_school_plan(user, plan)
-    if step in ("agree", "return"):
-        return agrees_school_plan(user, plan)
-    return is_ceo(user)  # sign off, reopen
-
-
-def steps_for(user, plan: SchoolPlan) -> list[str]:
-    from plans.workflow import STEPS
-
-    return [step for step in STEPS if may_take_step(user, plan, step)]
 
 
 # --- one entry point for templates -----------------------------------------------------------

@@ -165,6 +165,13 @@ MATRIX = {
         {p: 302 if p == "anonymous" else 404 if p == "other_head" else 200 for p in PERSONAS},
     ),
     "school_plans:step": ("post", lambda: {**saltash_sdp(), "step": "submit"}, {}, sdp_rule(SDP_WRITERS, 302)),
+    # "Finalise this plan?": for the writers of an agreed plan; readers 403, others 404.
+    "school_plans:step_confirm": (
+        "get",
+        lambda: {**saltash_sdp("agreed"), "step": "finalise"},
+        None,
+        sdp_rule(SDP_WRITERS, 200),
+    ),
     "school_plans:priority_add": ("get", saltash_sdp, None, sdp_rule(SDP_WRITERS, 200)),
     "school_plans:action_add": ("get", sdp_first_priority, None, sdp_rule(SDP_WRITERS, 200)),
     "school_plans:criterion_add": ("get", sdp_action_as_parent, None, sdp_rule(SDP_WRITERS, 200)),

@@ -12,10 +12,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from smart_trust import policy
 
 from .strategic import AcademicYear, Aim, Milestone, Ordered, PocketGuide
 
@@ -65,9 +68,25 @@ class SchoolPlanQuerySet(models.QuerySet):
         return self.filter(state__in=PUBLISHED_STATES)
 
     def visible_to(self, user):
-        from smart_trust import policy
-
         return policy.visible_school_plans(user, self)
+
+    def with_last_change(self):
+        """`last_changed_at`: the latest change to the plan or any of its items (added, edited,
+        moved, removed, restored, progress, evidence), read from their history in the same query."""
+        latest = [
+            Coalesce(
+                Subquery(
+                    model.history.filter(plan_id=OuterRef("pk"))
+                    .order_by()
+                    .values("plan_id")
+                    .annotate(at=Max("history_date"))
+                    .values("at")
+                ),
+                F("updated_at"),
+            )
+            for model in (Priority, Action, SuccessCriterion, Evidence)
+        ]
+        return self.annotate(last_changed_at=Greatest(F("updated_at"), *latest))
 
 
 class SchoolPlan(models.Model):
@@ -165,6 +184,11 @@ class Priority(Versioned, Ordered):
 
     class Meta(Ordered.Meta):
         verbose_name_plural = "priorities"
+        constraints = [
+            # The target of the composite foreign key that keeps an action in its priority's plan
+            # (PostgreSQL; migration 0004_journey_fixes).
+            models.UniqueConstraint(fields=["id", "plan"], name="priority_id_plan_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -202,6 +226,8 @@ class Action(Versioned, Ordered):
 
     class Meta(Ordered.Meta):
         constraints = [
+            # Criteria and evidence repeat their action's plan: see Priority.
+            models.UniqueConstraint(fields=["id", "plan"], name="action_id_plan_unique"),
             models.CheckConstraint(
                 name="action_due_after_start",
                 condition=Q(start_date__isnull=True)

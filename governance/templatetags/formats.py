@@ -1,0 +1,10 @@
+"""{% load formats %}: {{ action.cost|money }}, {{ criterion.target|measure:criterion.unit }}, {{ n|number }}."""
+
+from django import template
+
+from smart_trust import formats
+
+register = template.Library()
+register.filter("number", formats.number)
+register.filter("money", formats.money)
+register.filter("measure", formats.measure)
