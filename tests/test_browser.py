@@ -213,6 +213,12 @@ def test_central_team_imports_people_from_a_csv_file(page, tmp_path):
     assert check_page(page) == []
 
 
+# Counts the clicks in a tab (kept in sessionStorage across pages), so a journey's length is measured.
+COUNT_CLICKS = """document.addEventListener('click', () => {
+  sessionStorage.setItem('clicks', String(Number(sessionStorage.getItem('clicks') || 0) + 1));
+}, true);"""
+
+
 def test_sdp_journey_from_pocket_guide_to_sign_off_then_staff_read_it(browser, live_server, demo_live):
     """The headteacher starts the SDP from the pocket guide, adds a priority, an action and a
     success criterion and submits; the chair of governors agrees; the headteacher finalises; the
@@ -221,12 +227,16 @@ def test_sdp_journey_from_pocket_guide_to_sign_off_then_staff_read_it(browser, l
 
     def as_person(local: str):
         context = browser.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 900})
+        context.add_init_script(COUNT_CLICKS)
         page = context.new_page()
         sign_in(page, local)
         return page
 
     def check(page):
         problems.extend(check_page(page))
+
+    def clicks(page) -> int:
+        return page.evaluate("Number(sessionStorage.getItem('clicks') || 0)")
 
     head = as_person("head")
     head.get_by_role("link", name="SDPs and BDPs").click()
@@ -238,7 +248,7 @@ def test_sdp_journey_from_pocket_guide_to_sign_off_then_staff_read_it(browser, l
     head.get_by_role("button", name="Start the plan").click()
     assert head.locator("h1").inner_text() == "Saltash Community School SDP 2023/24"
     assert head.locator("section.priority").count() == 8
-    assert "Priority 1: 1. Equitable progress for ALL pupils" in head.inner_text("main")
+    assert "Priority 1: Equitable progress for ALL pupils" in head.inner_text("main")
     check(head)
 
     head.get_by_role("link", name="Add a school priority").click()
@@ -247,7 +257,7 @@ def test_sdp_journey_from_pocket_guide_to_sign_off_then_staff_read_it(browser, l
     head.get_by_role("button", name="Save").click()
     head.get_by_role("link", name="Add an action to priority 9").click()
     head.get_by_label("What will be done").fill("Weekly library lessons for Year 7")
-    head.get_by_label("Lead").select_option(label="Sam Lowe")
+    head.get_by_label("Lead").select_option(label="Sam Lowe, senior leader")
     head.get_by_label("or due term").select_option(label="Summer term")
     # A mistake first: the form keeps what was typed and says what to fix.
     head.get_by_label("Start date").fill("2024-05-01")
@@ -255,6 +265,10 @@ def test_sdp_journey_from_pocket_guide_to_sign_off_then_staff_read_it(browser, l
     head.get_by_role("button", name="Save").click()
     assert "The due date is before the start date" in head.inner_text("main")
     assert head.get_by_label("What will be done").input_value() == "Weekly library lessons for Year 7"
+    # The error summary at the top takes focus and links to the field.
+    assert head.evaluate("document.activeElement.classList.contains('error-summary')")
+    head.locator(".error-summary").get_by_role("link").first.click()
+    assert head.evaluate("document.activeElement.id") == "id_due_date"
     check(head)
     head.get_by_label("Due date").fill("")
     head.get_by_label("Start date").fill("")
@@ -265,14 +279,18 @@ def test_sdp_journey_from_pocket_guide_to_sign_off_then_staff_read_it(browser, l
     assert "85% of Year 7 borrow a library book every week" in head.inner_text("main")
     check(head)
 
+    before = clicks(head)
     head.get_by_role("link", name="Check and submit to the LGC").click()
-    assert "All 1 success criteria are measurable, timed and led." in head.inner_text("main")
+    # The trust's eight priorities have no actions yet: the check says so rather than "all fine".
+    assert "8 priorities have no actions." in head.inner_text("main")
     check(head)
     head.get_by_label("Comment (optional)").fill("Ready for the LGC")
     head.get_by_role("button", name="Submit to the LGC").click()
     assert "Submitted to the LGC" in head.inner_text("main")
+    assert clicks(head) - before == 2  # the SMART check, then submit
 
     governor = as_person("governor")
+    before = clicks(governor)
     governor.get_by_role("link", name="SDPs and BDPs").click()
     governor.get_by_role("link", name="Saltash Community School SDP").click()
     assert governor.get_by_role("link", name="Add a school priority").count() == 0
@@ -280,17 +298,27 @@ def test_sdp_journey_from_pocket_guide_to_sign_off_then_staff_read_it(browser, l
     check(governor)
     governor.get_by_role("button", name="Agree the plan").click()
     assert "Agreed by the LGC" in governor.inner_text("main")
+    assert clicks(governor) - before == 4  # plans, the plan, its SMART report, agree
 
     head.reload()
-    head.get_by_role("button", name="Finalise").click()
+    before = clicks(head)
+    head.get_by_role("link", name="Finalise").click()
+    check(head)  # "Finalise ...?": what it does, then yes or no
+    head.get_by_role("button", name="Yes, finalise").click()
     assert "Finalised" in head.inner_text("main")
+    assert clicks(head) - before == 2  # finalise, then yes
 
     ceo = as_person("ceo")
+    before = clicks(ceo)
     ceo.get_by_role("link", name="SDPs and BDPs").click()
     ceo.get_by_role("link", name="Sign-off queue").click()
     check(ceo)
-    ceo.get_by_role("button", name="Sign off Saltash Community School SDP 2023/24").click()
+    ceo.get_by_role("link", name="Sign off Saltash Community School SDP 2023/24").click()
+    check(ceo)
+    ceo.get_by_role("button", name="Yes, sign off").click()
     assert "Saltash Community School SDP 2023/24 signed off." in ceo.inner_text("body")
+    assert ceo.locator("h1").inner_text().startswith("Sign-off queue")
+    assert clicks(ceo) - before == 4  # plans, the queue, sign off, yes
 
     # During the year the action's lead records progress on the signed-off plan.
     senior = as_person("senior")
@@ -420,5 +448,35 @@ def test_history_and_review_pages_pass_axe_on_a_tablet(browser, live_server, dem
             # Nothing wider than the screen: the page reflows rather than scrolling sideways.
             if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
                 problems.append(f"{page.url}: wider than a 768 px screen")
+        context.close()
+    assert problems == [], "\n".join(problems)
+
+
+# The elements that stick out to the right of the screen, outside any scrolling container.
+OVERFLOWING = """[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-scroll'))
+  .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 40))"""
+
+
+def test_lists_fit_a_phone_without_sideways_scrolling(browser, live_server, demo_live):
+    """At 375 px (a small phone) the plan list, the sign-off queue and the people list reflow:
+    the page never scrolls sideways, and axe still finds nothing."""
+    from tests.school_plan_builders import sdp
+
+    sdp(state="finalised")
+    sdp("brunel", state="submitted")
+    problems = []
+    for local, urls in {
+        "ceo": ["/school-plans/", "/school-plans/sign-off/", "/people/"],
+        "head": ["/school-plans/"],
+    }.items():
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 800})
+        page = context.new_page()
+        sign_in(page, local)
+        for url in urls:
+            page.goto(url)
+            problems.extend(check_page(page))
+            if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
+                problems.append(f"{page.url}: wider than a 375 px screen: {page.evaluate(OVERFLOWING)}")
         context.close()
     assert problems == [], "\n".join(problems)
