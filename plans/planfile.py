@@ -757,8 +757,18 @@ def _short(text: str, length: int = 60) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+# Kinds of row named as the file names them, where the model's own name differs.
+_KINDS = {
+    m.StrategicPlan: "plans",
+    m.Responsibility: "roles",
+    m.ReviewPeriod: "review cycle periods",
+    m.ColumnHeadline: "headline blocks",
+    m.ColumnHeadlineBullet: "headline block bullets",
+}
+
+
 def _kind(model: type[models.Model]) -> str:
-    return str(model._meta.verbose_name_plural)
+    return _KINDS.get(model) or str(model._meta.verbose_name_plural)
 
 
 def _names(model: type[models.Model], rows) -> dict[int, str]:

@@ -10,7 +10,7 @@ from django.http import Http404
 from smart_trust import policy
 
 from . import models as m
-from .models import Aim, Milestone, PocketGuide, StrategicPlan, Strategy
+from .models import Aim, ColumnHeadline, Milestone, PocketGuide, StrategicPlan, Strategy
 
 # Optional sections of a plan: section slug -> the model whose rows make it worth a page.
 SECTION_ROWS = {
@@ -22,6 +22,16 @@ SECTION_ROWS = {
     "review-cycle": m.ReviewPeriod,
     "references": m.Reference,
     "glossary": m.GlossaryTerm,
+}
+
+
+SECTION_TEXT = {
+    "introduction": "introduction",
+    "values": "values_intro",
+    "principles": "principles_intro",
+    "vision": "vision_intro",
+    "review-cycle": "review_cycle_intro",
+    "references": "references_intro",
 }
 
 
@@ -38,10 +48,10 @@ def plan_for(user, slug: str) -> StrategicPlan:
     if plan is None or not policy.can_view_plan(user, plan):
         raise Http404("No such plan")
     plan.sections = {name for name in SECTION_ROWS if getattr(plan, f"has_{name.replace('-', '_')}")}
-    if plan.introduction:
-        plan.sections.add("introduction")
-    if plan.vision_intro:
-        plan.sections.add("vision")
+    # A section with only its introduction written is still a page.
+    for name, text in SECTION_TEXT.items():
+        if getattr(plan, text):
+            plan.sections.add(name)
     return plan
 
 
@@ -61,14 +71,28 @@ def strands_with_aims(plan: StrategicPlan) -> tuple[list, list[Aim]]:
 @dataclass
 class StrategyNode:
     strategy: Strategy
-    children: list[StrategyNode]
+    children: StrategyList
 
 
-def strategy_tree(aim: Aim) -> list[StrategyNode]:
+class StrategyList(list):
+    """Strategies at one level: numbered as the document numbers them (2.4, 2.4.1), or bullets."""
+
+    @property
+    def numbered(self) -> bool:
+        return any(node.strategy.number for node in self)
+
+    @property
+    def heading_number(self) -> str:
+        """The number the document gives the strategies' heading: "2" when they are 2.1, 2.2 ..."""
+        number = next((node.strategy.number for node in self if node.strategy.number), "")
+        return number.split(".")[0] if "." in number else ""
+
+
+def strategy_tree(aim: Aim) -> StrategyList:
     """All strategies of an aim, nested, from one query."""
     rows = list(aim.strategies.all())
-    nodes = {s.pk: StrategyNode(s, []) for s in rows}
-    roots = []
+    nodes = {s.pk: StrategyNode(s, StrategyList()) for s in rows}
+    roots = StrategyList()
     for s in rows:
         (nodes[s.parent_id].children if s.parent_id in nodes else roots).append(nodes[s.pk])
     return roots
@@ -87,7 +111,6 @@ def aim_page(plan: StrategicPlan, code: str, user) -> dict:
     index = next(i for i, a in enumerate(siblings) if a.pk == aim.pk)
     return {
         "aim": aim,
-        "position": index + 1,
         "strategies": strategy_tree(aim),
         "milestones": list(milestones),
         "focus_columns": list(plan.focus_columns.all()),
@@ -108,11 +131,13 @@ def pocket_guide_for(user, plan: StrategicPlan, year_slug: str) -> PocketGuide:
         .prefetch_related(
             Prefetch(
                 "groups__milestones",
-                queryset=Milestone.objects.select_related("aim__plan").prefetch_related("aim__focus_columns"),
+                queryset=Milestone.objects.select_related("aim__plan").prefetch_related(
+                    "aim__focus_columns", "focus_columns"
+                ),
             ),
-            "groups__strand",
-            "column_headlines__bullets",
-            "column_headlines__column",
+            Prefetch(
+                "column_headlines", queryset=ColumnHeadline.objects.select_related("column").prefetch_related("bullets")
+            ),
             "updates",
         )
         .first()
@@ -120,3 +145,23 @@ def pocket_guide_for(user, plan: StrategicPlan, year_slug: str) -> PocketGuide:
     if guide is None or guide.academic_year.slug != year_slug:
         raise Http404("No pocket guide for that year")
     return guide
+
+
+def pocket_guide_page(user, plan: StrategicPlan, year_slug: str) -> dict:
+    """The guide and how its grid is laid out: the Milestones column only when some row has a
+    milestone sentence (older guides have a label and a phrase only), a key for column codes."""
+    guide = pocket_guide_for(user, plan, year_slug)
+    focus_columns = list(plan.focus_columns.all())
+    # Headline blocks hang on a focus column (above the grid) or on a group (in its band).
+    blocks = list(guide.column_headlines.all())
+    guide.column_blocks = [block for block in blocks if block.group_id is None]
+    for group in guide.groups.all():
+        group.blocks = [block for block in blocks if block.group_id == group.pk]
+    show_milestones = any(row.milestone or row.elaboration for g in guide.groups.all() for row in g.milestones.all())
+    return {
+        "guide": guide,
+        "focus_columns": focus_columns,
+        "explained_columns": [c for c in focus_columns if c.name and c.name != c.code],
+        "show_milestones": show_milestones,
+        "columns": 1 + len(focus_columns) + show_milestones,
+    }

@@ -81,9 +81,11 @@ def section(request: HttpRequest, plan: str, section: str) -> HttpResponse:
         context["items"] = getattr(plan_obj, name).prefetch_related(*nested)
     if section == "principles":
         context["strands"] = plan_obj.strands.prefetch_related("rights__principle")
-    index = SECTIONS.index(spec)
-    context["previous_section"] = SECTIONS[index - 1] if index > 0 else None
-    context["next_section"] = SECTIONS[index + 1] if index + 1 < len(SECTIONS) else None
+    # Previous and next among the sections this plan has: never a link to a page it lacks.
+    present = [s for s in SECTIONS if s.slug in plan_obj.sections]
+    index = present.index(spec)
+    context["previous_section"] = present[index - 1] if index > 0 else None
+    context["next_section"] = present[index + 1] if index + 1 < len(present) else None
     return render(request, spec.template, context)
 
 
@@ -112,12 +114,8 @@ def aim(request: HttpRequest, plan: str, aim: str) -> HttpResponse:
 @require_GET
 def pocket_guide(request: HttpRequest, plan: str, year: str) -> HttpResponse:
     plan_obj = selectors.plan_for(request.user, plan)
-    guide = selectors.pocket_guide_for(request.user, plan_obj, year)
-    return render(
-        request,
-        "plans/pocket_guide.html",
-        {"plan": plan_obj, "guide": guide, "focus_columns": list(plan_obj.focus_columns.all())},
-    )
+    context = selectors.pocket_guide_page(request.user, plan_obj, year)
+    return render(request, "plans/pocket_guide.html", {"plan": plan_obj, **context})
 
 
 @require_GET

@@ -3,15 +3,27 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.planfile import PlanFileError, import_plan_text
+from plans.planfile import ImportRefused, PlanFileError, import_plan_text
 
 
 class Command(BaseCommand):
-    help = "Import a plan file (docs/plan-format.md). Updates the plan in place if it exists."
+    help = (
+        "Import a plan file (docs/plan-format.md): create the plan, or update it in place. Prints what the "
+        "file adds, changes and removes; refuses to remove anything unless --allow-removals is given, and "
+        "never removes what a school plan is built on."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="path to the plan file (YAML)")
         parser.add_argument("--as", dest="as_user", help="e-mail of the person the change is recorded against")
+        parser.add_argument(
+            "--check", action="store_true", help="validate and print what the import would do; write nothing"
+        )
+        parser.add_argument(
+            "--allow-removals",
+            action="store_true",
+            help="let the import remove what the file no longer has (aims, sections, pocket guides ...)",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -27,10 +39,23 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"No person with the e-mail {options['as_user']}")
         try:
-            result = import_plan_text(text, user=user, source=path.name)
+            result = import_plan_text(
+                text,
+                user=user,
+                source=path.name,
+                allow_removals=options["allow_removals"],
+                check=options["check"],
+            )
+        except ImportRefused as exc:
+            lines = "\n".join(exc.errors)
+            raise CommandError(f"{path} was not imported; nothing was changed.\n{lines}") from exc
         except PlanFileError as exc:
             lines = "\n".join(f"  {e}" for e in exc.errors)
             raise CommandError(f"{path} was not imported; nothing was changed. Fix these:\n{lines}") from exc
+        self.stdout.write("\n".join(result.summary.lines()))
+        if options["check"]:
+            self.stdout.write(self.style.SUCCESS(f"Checked {path}: it can be imported. Nothing was written."))
+            return
         verb = "Created" if result.created else "Updated"
         if not result.created and result.changes == 0:
             verb = "Unchanged:"
