@@ -36,7 +36,7 @@ class StrategicPlanAdmin(SimpleHistoryAdmin):
 
 class MilestoneInline(OrderedInline):
     model = m.Milestone
-    fields = ["order", "group", "aim", "number", "label", "phrase", "milestone", "elaboration"]
+    fields = ["order", "group", "aim", "number", "label", "phrase", "focus_columns", "milestone", "elaboration"]
 
 
 class UpdateInline(OrderedInline):
