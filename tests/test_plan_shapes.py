@@ -13,6 +13,8 @@ from html.parser import HTMLParser
 
 import pytest
 import yaml
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from plans import models as m
@@ -296,3 +298,20 @@ def test_markup_round_trips_through_a_file(tmp_path):
     )
     plan = import_plan_text(text).plan
     assert "See *this* [link](https://example.org/)" in export_plan_text(plan)
+
+
+def test_pocket_guide_queries_do_not_grow_with_rows_blocks_or_ticks(client, older):
+    url = reverse("plans:pocket_guide", args=[PLAN, "2021-22"])
+    with CaptureQueriesContext(connection) as small:
+        get(client, url)
+    data = yaml.safe_load(older_shape_text())
+    guide = data["plan"]["pocket_guides"][0]
+    for group in guide["groups"]:
+        guide["column_headlines"].append({"group": group["name"], "heading": "More", "bullets": ["a", "b", "c"]})
+        for row in group["milestones"]:
+            row["focus"] = ["Lg", "Ld"]
+    import_plan_data(data)
+    with CaptureQueriesContext(connection) as big:
+        html = get(client, url)
+    assert html.count('class="group-block"') == 5
+    assert len(big) == len(small), [q["sql"] for q in big.captured_queries]
