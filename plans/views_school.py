@@ -397,7 +397,7 @@ def _next(request: HttpRequest, plan: SchoolPlan) -> str:
 def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     plan = _plan_for(request, pk)
     rule = _step_rule(request, plan, step)
-    if rule.confirm and request.POST.get("confirmed") != "yes":
+    if rule.confirm and request.POST.get("confirmed") != "yes" and workflow.may_take(request.user, plan, step):
         # One click never finalises or signs off: the person answers the question first.
         url = reverse("school_plans:step_confirm", args=[plan.pk, step])
         return redirect(url + (f"?next={request.POST['next']}" if _safe_next(request) else ""))
@@ -420,7 +420,7 @@ def step_confirm(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     plan = _plan_for(request, pk)
     rule = _step_rule(request, plan, step)
     if not workflow.may_take(request.user, plan, step):
-        raise PermissionDenied(f"The plan is {plan.state_phrase}: you cannot {rule.button.lower()} it now.")
+        raise PermissionDenied(f"The plan is {plan.state_phrase}: you cannot {rule.button.lower()} this plan now.")
     sign_off_queue = reverse("school_plans:sign_off")
     return render(
         request,
