@@ -27,7 +27,7 @@ from .models import (
     SuccessCriterion,
 )
 
-NUMBERED = re.compile(r"^\s*\d+(\.\d+)*[.)]?\s+")
+NUMBERED = re.compile(r"^\s*\d+(\.\d+)*[.)]\s+")
 
 
 class PlanLocked(ValidationError):

@@ -1,9 +1,25 @@
 """An action, a success criterion and evidence repeat their parent's plan; the database makes sure
 the two agree. On PostgreSQL a composite foreign key (child's parent id, plan) -> parent (id, plan)
 refuses a mismatch; the unique constraints on (id, plan) are what it points at. Other databases
-rely on the check in plans.services."""
+rely on the check in plans.services.
+
+Trust priorities were started with the milestone's number in their title ("1. Equitable
+progress"), which the page then numbered again; the number goes (the page numbers by place)."""
+
+import re
 
 from django.db import migrations, models
+
+NUMBERED = re.compile(r"^\s*\d+(\.\d+)*[.)]\s+")
+
+
+def unnumber_trust_priorities(apps, schema_editor):
+    Priority = apps.get_model("plans", "Priority")
+    for priority in Priority.objects.exclude(milestone=None).only("pk", "title"):
+        title = NUMBERED.sub("", priority.title)
+        if title and title != priority.title:
+            Priority.objects.filter(pk=priority.pk).update(title=title)
+
 
 COMPOSITE_KEYS = [
     # (table, constraint, child columns, parent table)
@@ -45,4 +61,5 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=("id", "plan"), name="priority_id_plan_unique"),
         ),
         migrations.RunPython(add_composite_keys, drop_composite_keys, elidable=False),
+        migrations.RunPython(unnumber_trust_priorities, migrations.RunPython.noop),
     ]
