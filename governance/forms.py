@@ -4,6 +4,19 @@ from schools.models import School
 
 from .models import SCHOOL_ROLES, Role, User
 
+# Plain messages instead of Django's defaults, for the error summary at the top of the form.
+PERSON_MESSAGES = {
+    "full_name": {
+        "required": "Give the person's full name.",
+        "max_length": "The name is too long: give the name people know them by.",
+    },
+    "email": {
+        "required": "Give the person's e-mail address: they sign in with it.",
+        "invalid": "Enter an e-mail address like name@school.org.uk.",
+        "unique": "A person with this e-mail address already exists: find them under People.",
+    },
+}
+
 
 class EmailLowercaseMixin:
     def clean_email(self):
@@ -16,6 +29,7 @@ class PersonForm(EmailLowercaseMixin, forms.ModelForm):
         model = User
         fields = ["full_name", "email"]
         labels = {"full_name": "Full name", "email": "E-mail address"}
+        error_messages = PERSON_MESSAGES
 
 
 class PersonEditForm(EmailLowercaseMixin, forms.ModelForm):
@@ -23,13 +37,18 @@ class PersonEditForm(EmailLowercaseMixin, forms.ModelForm):
         model = User
         fields = ["full_name", "email", "is_active"]
         labels = {"full_name": "Full name", "email": "E-mail address", "is_active": "Can sign in"}
+        error_messages = PERSON_MESSAGES
 
 
 class RoleGrantForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(
+        choices=Role.choices,
+        error_messages={"required": "Choose the role.", "invalid_choice": "Choose a role from the list."},
+    )
     school = forms.ModelChoiceField(
         queryset=School.objects.none(),
         required=False,
+        error_messages={"invalid_choice": "Choose one of the trust's schools from the list."},
         help_text="Needed for school roles (local governor, headteacher, leaders, staff); left empty for trust roles.",
     )
     is_chair = forms.BooleanField(required=False, label="Chair of the LGC")

@@ -151,3 +151,13 @@ def test_school_edited_in_the_admin_keeps_its_history(client, central):
         {"trust": school.trust_id, "name": school.name, "slug": school.slug, "phase": school.phase, "urn": "12"},
     )
     assert bad.status_code == 200 and "A URN is six or seven digits." in bad.content.decode()
+
+
+def test_a_person_form_with_mistakes_lists_them_in_plain_words_at_the_top(client, central):
+    response = client.post(reverse("person_add"), {"full_name": "", "email": "not-an-address"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    summary = page[page.index('class="error-summary') : page.index("</div>", page.index('class="error-summary'))]
+    assert '<a href="#id_full_name">Give the person&#x27;s full name.</a>' in summary
+    assert '<a href="#id_email">Enter an e-mail address like name@school.org.uk.</a>' in summary
+    assert "Enter a valid email address" not in page
