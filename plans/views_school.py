@@ -487,6 +487,7 @@ def sign_off_queue(request: HttpRequest) -> HttpResponse:
                 "report": smart.report_for_actions(by_plan[p.pk], p.academic_year, empty_priorities=empty.get(p.pk, 0)),
                 "seen_at": seen.get(p.pk),
                 "since": seen.get(p.pk) or events.get(Step.AGREE) or events.get(Step.SUBMIT),
+                "since_what": "the LGC agreed it" if Step.AGREE in events else "it was submitted",
                 "changes": changed.get(p.pk, 0),
                 "now": now,
                 "steps": [rule for rule in workflow.steps_for(request.user, p) if rule.forward],

@@ -256,7 +256,7 @@ def test_a_queue_row_never_opened_links_to_what_changed_since_the_lgc_agreed(dem
     queue = client_for("ceo").get(reverse("school_plans:sign_off")).content.decode()
     row = queue[queue.index(plan.get_absolute_url()) :]
     row = row[: row.index("</tr>")]
-    assert "Not opened yet" in row
+    assert "Not opened yet" in row and "See what changed since the LGC agreed it" in row
     link = re.search(r'href="(/school-plans/\d+/history/\?[^"]+)"', row).group(1).replace("&amp;", "&")
     since = parse_qs(urlsplit(link).query)["from"][0]
     assert datetime.datetime.fromisoformat(since) == agreed
