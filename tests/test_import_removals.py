@@ -137,6 +137,13 @@ def test_the_summary_lists_adds_and_changes(demo):
     assert m.StrategicPlan.objects.get(slug=DEMO).aims.get(code="TSP1").title == "Equitable Progress for all"
 
 
+def test_the_summary_names_a_renamed_trust(demo):
+    data = load(export_plan_text(m.StrategicPlan.objects.get(slug=DEMO)))
+    data["trust"]["name"] = "SMART Trust"
+    summary = import_plan_data(data, check=True).summary
+    assert summary.changed == {"trusts": ["SMART Trust"]}
+
+
 def test_check_writes_nothing_even_for_a_new_plan(db):
     before = row_counts()
     result = import_plan_data(minimal_plan(), check=True)
