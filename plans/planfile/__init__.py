@@ -7,7 +7,11 @@ Import is all-or-nothing: the whole file is validated first and every problem is
 place (`aims[3].strategies[2].number: ...`); only a valid file is written, inside one transaction.
 Rows are matched to what is already in the database by their natural key (aim code, strand slug,
 strategy number ...) or, for plain lists, by position, and saved only when something changed, so
-importing the same file twice writes nothing and history keeps only real changes.
+importing the same file twice writes nothing and history keeps only real changes. Rows the file no
+longer has are removed last, and only when removals are allowed; what a school plan is built on is
+never removed. Every import returns an `ImportSummary` of what it adds, changes and removes.
+
+Modules: `schema` (the declaration), `validation`, `importing`, `exporting`.
 """
 
 from .exporting import export_plan_data, export_plan_text
