@@ -32,9 +32,11 @@ run: demo
 worker: install
 	$(VENV)/bin/celery -A smart_trust worker --beat --loglevel=info
 
+# Lint and format, and the import contract (pyproject.toml): apps depend one way.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 check: install
 	$(PY) manage.py check

@@ -1,7 +1,8 @@
 """The permission policy: the one place that decides who may see and do what.
 
 Views, templates (through the `policy` template tags) and downloads ask these functions; nothing
-else looks at roles. The rules follow DOMAIN.md:
+else looks at roles. It lives in governance (people and roles), below plans and reviews, so every
+app above may ask it and it imports from none of them. The rules, in the trust's words:
 
 - published plans and pocket guides are public; drafts are read by the people consulted on them
   (trust-wide roles, headteachers and local governors) and by nobody else;

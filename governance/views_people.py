@@ -13,8 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from governance import policy
 from schools.models import Trust
-from smart_trust import policy
 
 from . import onboarding, services
 from .forms import PeopleImportForm, PersonEditForm, PersonForm, RoleGrantForm, RoleRemoveForm

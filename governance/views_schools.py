@@ -6,10 +6,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from governance.models import Role, RoleAssignment
-from smart_trust import policy
+from governance import policy
+from schools.models import School
 
-from .models import School
+from .models import Role, RoleAssignment
 
 LEADERSHIP = [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.MIDDLE_LEADER]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
-from smart_trust import formats
+from schools import formats
 
 from .models import Action, Aim, Evidence, PlanEvent, Priority, SchoolPlan, Step, SuccessCriterion
 

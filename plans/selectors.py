@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 
-from smart_trust import policy
+from governance import policy
 
 from . import models as m
 from .models import Aim, ColumnHeadline, Milestone, PocketGuide, StrategicPlan, Strategy

@@ -21,7 +21,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from smart_trust import formats
+from schools import formats
 
 from .models import AcademicYear, Action, SuccessCriterion, Term
 

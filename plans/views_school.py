@@ -1,7 +1,7 @@
 """School and business development plans in the browser: start one from the pocket guide, write
 it, check it against SMART, move it through its life, see its history, and the CEO's sign-off queue.
 
-Every view asks smart_trust.policy: a plan the person may not see answers 404; a plan they may see
+Every view asks governance.policy: a plan the person may not see answers 404; a plan they may see
 but not change answers 403. Writes go through plans.services and plans.workflow.
 """
 
@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from governance import policy
+from schools import formats
 from schools.models import School, Trust
-from smart_trust import formats, policy
 
 from . import plan_history, services, smart, workflow
 from .forms import ActionForm, CriterionForm, PlanCreateForm, PriorityForm, ProgressForm, StepForm

@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from smart_trust import policy
+from governance import policy
 
 from .models import PlanEvent, PlanState, SchoolPlan, Step
 
@@ -33,7 +33,7 @@ class StepRule:
     name: str
     from_states: tuple[str, ...]
     to_state: str
-    who: Callable[..., bool]  # a smart_trust.policy rule taking (user, plan)
+    who: Callable[..., bool]  # a governance.policy rule taking (user, plan)
     button: str  # the words on the button
     done: str  # past tense, for the log and messages: "Submitted to the LGC" (by Hannah Eddy)
     comment: str = NONE  # NONE, OPTIONAL or REQUIRED

@@ -15,8 +15,7 @@ from django.db import transaction
 
 from governance.models import Role, RoleAssignment, User
 from plans.planfile import import_plan_text
-
-from .models import Phase, School
+from schools.models import Phase, School
 
 DEMO_PLAN = Path(settings.BASE_DIR) / "plans" / "demo_data" / "tsp-2022-27.yaml"
 DEMO_DOMAIN = "demo.smart-trust.invalid"

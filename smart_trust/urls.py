@@ -8,7 +8,7 @@ urlpatterns = [
     path("", include("governance.urls")),
     path("plans/", include("plans.urls")),
     path("school-plans/", include("plans.urls_school")),
-    path("schools/", include("schools.urls")),
+    path("schools/", include("governance.urls_schools")),
     path("health/", plan_views.health, name="health"),
     path("admin/", admin.site.urls),
 ]

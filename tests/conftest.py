@@ -4,7 +4,7 @@ import shutil
 import pytest
 
 from governance.models import User
-from schools.demo import demo_email, load_demo
+from smart_trust.demo import demo_email, load_demo
 
 DEMO_PASSWORD = "demo-pass-for-tests"
 

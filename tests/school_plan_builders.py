@@ -5,8 +5,8 @@ from __future__ import annotations
 from governance.models import User
 from plans import services, workflow
 from plans.models import AcademicYear, PlanKind, SchoolPlan
-from schools.demo import demo_email
 from schools.models import School, Trust
+from smart_trust.demo import demo_email
 
 STEPS_TO = {
     "draft": [],

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
-from schools.demo import demo_email
+from smart_trust.demo import demo_email
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from django.core.management import call_command
 
 from governance.models import Role, RoleAssignment, User
 from plans.models import StrategicPlan
-from schools.demo import DEMO_DOMAIN
 from schools.models import School
+from smart_trust.demo import DEMO_DOMAIN
 
 pytestmark = pytest.mark.django_db
 

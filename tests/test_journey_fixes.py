@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from governance import policy
 from governance.models import Role, RoleAssignment, User
 from plans import plan_history, services, smart, workflow
 from plans.models import (
@@ -26,9 +27,8 @@ from plans.models import (
     Step,
     SuccessCriterion,
 )
-from schools.demo import PEOPLE
 from schools.models import School, Trust
-from smart_trust import policy
+from smart_trust.demo import PEOPLE
 from tests.school_plan_builders import person, sdp
 
 pytestmark = pytest.mark.django_db

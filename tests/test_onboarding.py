@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from governance import onboarding
 from governance.models import Role, RoleAssignment, User
-from schools.demo import demo_email
 from schools.models import School, Trust
+from smart_trust.demo import demo_email
 
 pytestmark = pytest.mark.django_db
 

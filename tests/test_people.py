@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from governance.models import Role, RoleAssignment, User
-from schools.demo import demo_email
 from schools.models import Phase, School
+from smart_trust.demo import demo_email
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from governance.models import RoleAssignment, User
-from schools.demo import demo_email
+from smart_trust.demo import demo_email
 
 PERSONAS = {
     "anonymous": None,

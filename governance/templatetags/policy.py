@@ -2,7 +2,7 @@
 
 from django import template
 
-from smart_trust import policy
+from governance import policy
 
 register = template.Library()
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from smart_trust import policy
+from governance import policy
 
 from .strategic import AcademicYear, Aim, Milestone, Ordered, PocketGuide
 

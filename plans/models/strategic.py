@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
+from governance import policy
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -55,8 +57,6 @@ class StrategicPlanQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
     def visible_to(self, user):
-        from smart_trust import policy
-
         return policy.visible_plans(user, self)
 
 
@@ -357,8 +357,6 @@ class PocketGuideQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED, plan__status=Status.PUBLISHED)
 
     def visible_to(self, user):
-        from smart_trust import policy
-
         return policy.visible_pocket_guides(user, self)
 
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from smart_trust import formats
+from schools import formats
 
 register = template.Library()
 register.filter("number", formats.number)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from schools.demo import PEOPLE, demo_email, load_demo
+from smart_trust.demo import PEOPLE, demo_email, load_demo
 
 
 class Command(BaseCommand):
