@@ -100,6 +100,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The quick start's SQLite under more than one web worker: a writer waits up to 20 s for the
+    # lock instead of failing with "database is locked". Write transactions take the lock at BEGIN
+    # (IMMEDIATE), so a reader never has to upgrade to a writer mid-transaction, and WAL lets reads
+    # go on while one process writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+    }
 
 AUTH_USER_MODEL = "governance.User"
 AUTHENTICATION_BACKENDS = [
