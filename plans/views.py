@@ -2,8 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -116,11 +115,3 @@ def pocket_guide(request: HttpRequest, plan: str, year: str) -> HttpResponse:
     plan_obj = selectors.plan_for(request.user, plan)
     context = selectors.pocket_guide_page(request.user, plan_obj, year)
     return render(request, "plans/pocket_guide.html", {"plan": plan_obj, **context})
-
-
-@require_GET
-def health(request: HttpRequest) -> JsonResponse:
-    """For load balancers and `docker compose`: the app answers and its database does."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})

@@ -203,8 +203,24 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
+# A request never waits on a broker that is down: about a second to connect and publish, then the
+# job stays in the outbox (smart_trust/jobs.py) for the worker's heartbeat to send. The worker
+# itself keeps retrying its own connection (broker_connection_retry stays on).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "max_retries": 1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+}
+# How often the worker says it is alive (/health/ shows when it last did) and sends waiting jobs.
+HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "30"))
 # The one place where periodic jobs are scheduled (reminders and checks arrive here later).
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "heartbeat": {"task": "smart_trust.tasks.heartbeat", "schedule": HEARTBEAT_SECONDS},
+}
 
 # Production hardening; behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER via env.
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)

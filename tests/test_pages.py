@@ -141,7 +141,8 @@ def test_page_queries_do_not_grow_with_the_number_of_schools(client, demo):
 
 
 def test_health(client, db):
-    assert client.get(reverse("health")).json() == {"status": "ok"}
+    body = client.get(reverse("health")).json()
+    assert body["database"] == "ok" and set(body) == {"status", "database", "redis", "worker"}
 
 
 def test_sign_in_with_email(client, demo):

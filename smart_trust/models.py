@@ -1,0 +1,32 @@
+"""What the project itself keeps: jobs waiting for the broker, and when a worker last answered."""
+
+from django.db import models
+
+
+class OutboxJob(models.Model):
+    """A job written in the same transaction as the change that asked for it. It is handed to the
+    broker after commit and deleted once the broker has it; while the broker is down it waits
+    here and the worker's heartbeat sends it later, so a request never waits and no job is lost."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"
+
+
+class Heartbeat(models.Model):
+    """One row per periodic signal; the worker's heartbeat task writes "worker" every half minute."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
