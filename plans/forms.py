@@ -1,4 +1,5 @@
-"""Forms for writing development plans. Each names its fields: a person can set only these."""
+"""Forms for writing development plans. Each edits the fields its item declares
+(`EDITABLE_FIELDS` on the model): a person can set only these."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ class VersionedForm(forms.ModelForm):
 class PriorityForm(VersionedForm):
     class Meta:
         model = Priority
-        fields = ["title", "description"]
+        fields = Priority.EDITABLE_FIELDS
         labels = {"title": "Priority", "description": "What it means for us"}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
@@ -119,17 +120,7 @@ def lead_choices(plan, current=None) -> tuple[set[int], list]:
 class ActionForm(VersionedForm):
     class Meta:
         model = Action
-        fields = [
-            "what",
-            "lead",
-            "status",
-            "start_date",
-            "start_term",
-            "due_date",
-            "due_term",
-            "resources",
-            "cost",
-        ]
+        fields = Action.EDITABLE_FIELDS
         labels = {"what": "What will be done", "start_term": "or start term", "due_term": "or due term"}
         help_texts = {
             "due_date": "A date, or a term below.",
@@ -187,7 +178,7 @@ class ActionForm(VersionedForm):
 class CriterionForm(VersionedForm):
     class Meta:
         model = SuccessCriterion
-        fields = ["text", "kpi", "baseline", "target", "unit", "due_date", "due_term"]
+        fields = SuccessCriterion.EDITABLE_FIELDS
         labels = {"text": "Success criterion", "due_date": "By (date)", "due_term": "or by (term)"}
         help_texts = {
             "text": "What will be true when this succeeds, e.g. “85% of pupils reach the expected standard”.",

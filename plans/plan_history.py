@@ -90,7 +90,10 @@ def plan_tree_at(plan: SchoolPlan, at: datetime.datetime) -> list[PriorityNode]:
 
 
 def tree_lines(plan: SchoolPlan, tree: list[PriorityNode]) -> list[str]:
-    """The plan as lines of text, for comparing two versions line by line."""
+    """The plan as lines of text, for comparing two versions line by line. Each line words its
+    fields in the trust's way, so the lines are written out here; every field in an item's
+    `EDITABLE_FIELDS` must show in them, or a diff would hide an edit (tests/test_item_fields.py
+    changes each declared field in turn and checks the lines change)."""
     lines = []
     for i, node in enumerate(tree, start=1):
         p = node.priority

@@ -163,7 +163,21 @@ class SchoolPlan(models.Model):
 
 
 class Versioned(models.Model):
-    """An item edited in forms: `version` goes up by one on every save (see services.save_item)."""
+    """An item edited in forms: `version` goes up by one on every save (see services.save_item).
+
+    Each kind of item says once which of its fields hold what people wrote. The item's form edits
+    `EDITABLE_FIELDS`, in that order; a restore puts back those and `LINKED_FIELDS`, and an item's
+    history lists them (in the order the model declares them); carry-forward copies them all into
+    next year's plan except `YEAR_FIELDS`; the plan's history lines show every editable field
+    (tests/test_item_fields.py checks each one).
+    """
+
+    # What a person edits in the item's form, in the order the form asks for it.
+    EDITABLE_FIELDS: tuple[str, ...] = ()
+    # Set when the item is made (from the pocket guide), never in a form.
+    LINKED_FIELDS: tuple[str, ...] = ()
+    # What belongs to one academic year, so stays behind when the item is carried forward.
+    YEAR_FIELDS: tuple[str, ...] = ()
 
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
@@ -171,9 +185,27 @@ class Versioned(models.Model):
     class Meta:
         abstract = True
 
+    @classmethod
+    def restored_fields(cls) -> list[str]:
+        """The columns a restore puts back, as attribute names (`lead_id`), in model order."""
+        return cls._columns({*cls.EDITABLE_FIELDS, *cls.LINKED_FIELDS})
+
+    @classmethod
+    def carried_fields(cls) -> list[str]:
+        """The columns carry-forward copies into next year's plan, as attribute names."""
+        return cls._columns({*cls.EDITABLE_FIELDS, *cls.LINKED_FIELDS} - {*cls.YEAR_FIELDS})
+
+    @classmethod
+    def _columns(cls, names: set[str]) -> list[str]:
+        return [f.attname for f in cls._meta.concrete_fields if f.name in names]
+
 
 class Priority(Versioned, Ordered):
     """A trust priority (from a pocket-guide milestone) or one of the school's own."""
+
+    EDITABLE_FIELDS = ("title", "description")
+    LINKED_FIELDS = ("aim", "milestone")
+    YEAR_FIELDS = ("milestone",)  # a milestone is one year's: a carried priority keeps only its aim
 
     plan = models.ForeignKey(SchoolPlan, on_delete=models.CASCADE, related_name="priorities")
     title = models.CharField(max_length=300)
@@ -205,6 +237,19 @@ class ActionStatus(models.TextChoices):
 
 
 class Action(Versioned, Ordered):
+    EDITABLE_FIELDS = (
+        "what",
+        "lead",
+        "status",
+        "start_date",
+        "start_term",
+        "due_date",
+        "due_term",
+        "resources",
+        "cost",
+    )
+    YEAR_FIELDS = ("start_date", "start_term", "due_date", "due_term")
+
     # `plan` repeats priority.plan so that history and permissions find an item's plan in one step.
     plan = models.ForeignKey(SchoolPlan, on_delete=models.CASCADE, related_name="+")
     priority = models.ForeignKey(Priority, on_delete=models.CASCADE, related_name="actions")
@@ -247,6 +292,9 @@ class Action(Versioned, Ordered):
 
 
 class SuccessCriterion(Versioned, Ordered):
+    EDITABLE_FIELDS = ("text", "kpi", "baseline", "target", "unit", "due_date", "due_term")
+    YEAR_FIELDS = ("due_date", "due_term")
+
     plan = models.ForeignKey(SchoolPlan, on_delete=models.CASCADE, related_name="+")
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="criteria")
     text = models.TextField("success criterion")
