@@ -15,7 +15,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
@@ -132,8 +132,21 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def read_csv(text: str, *, trust: Trust) -> ImportPlan:
-    """Check every row of `text` and work out what importing it would change. Writes nothing."""
+def _refusal(by: User | None, person: User, action: str, role: str | None) -> str | None:
+    """The same rules (and log line) as the people pages: a file cannot do what its importer may not."""
+    if by is None:
+        return None
+    try:
+        services.refuse_if_not_allowed(by=by, person=person, action=action, role=role)
+    except PermissionDenied as exc:
+        return str(exc)
+    return None
+
+
+def read_csv(text: str, *, trust: Trust, by: User | None = None) -> ImportPlan:
+    """Check every row of `text` and work out what importing it would change. Writes nothing.
+    With `by`, rows that person may not import (a role above theirs, themselves, someone with more
+    power) are errors; `apply` refuses them whatever the preview said."""
     plan = ImportPlan()
     if not text.strip():
         plan.errors.append(
@@ -265,6 +278,19 @@ def read_csv(text: str, *, trust: Trust) -> ImportPlan:
     renamed: set[str] = set()
     for row in parsed:
         person = people.get(row.email)
+        assignment = held.get((row.email, row.role, row.school.pk if row.school else None))
+        if assignment is None:
+            refusal = _refusal(by, person or User(email=row.email), "grant", row.role)
+        elif person.full_name != row.name or (assignment.is_chair, assignment.link_area) != (
+            row.is_chair,
+            row.link_area,
+        ):
+            refusal = _refusal(by, person, "edit", None)
+        else:
+            refusal = None
+        if refusal:
+            plan.errors.append(RowError(row.line, "email", refusal))
+            continue
         if person is None:
             if row.email not in new_people:
                 row.changes.append("new person")
@@ -272,7 +298,6 @@ def read_csv(text: str, *, trust: Trust) -> ImportPlan:
         elif person.full_name != row.name and row.email not in renamed:
             row.changes.append(f"name changes from “{person.full_name}” to “{row.name}”")
             renamed.add(row.email)
-        assignment = held.get((row.email, row.role, row.school.pk if row.school else None))
         where = f" at {row.school.name}" if row.school else ""
         if assignment is None:
             row.changes.append(f"becomes {row.role_label.lower()}{where}")
@@ -280,6 +305,8 @@ def read_csv(text: str, *, trust: Trust) -> ImportPlan:
         elif (assignment.is_chair, assignment.link_area) != (row.is_chair, row.link_area):
             row.changes.append(_flags_change(assignment, row))
             plan.roles_to_update += 1
+    if plan.errors:
+        return plan
     plan.rows = parsed
     plan.people_to_create = len(new_people)
     plan.people_to_rename = len(renamed)

@@ -137,6 +137,70 @@ def can_manage_people(user) -> bool:
     return any(h.role in PEOPLE_MANAGERS for h in held_roles(user))
 
 
+# Power, to decide who may manage whom. A person's power is the highest rank of the roles they
+# hold, and separately their access to the admin screens (superuser above staff above none).
+# Someone "holds more power" when they are above on either scale, so a manager never edits,
+# grants a role to or removes a role from such a person (taking over their account, e.g. by
+# changing its e-mail and resetting the password, would be a promotion). A role is granted only
+# by someone whose own rank is at least the role's, never to oneself, and the CEO role only by a
+# superuser (handing it over is the system administrator's job, not the outgoing CEO's).
+ROLE_RANK = {
+    Role.CEO: 6,
+    Role.CENTRAL_TEAM: 5,
+    Role.CFO_COO: 4,
+    Role.TRUSTEE: 4,
+    Role.TOLT_MEMBER: 4,
+    Role.HEADTEACHER: 3,
+    Role.LOCAL_GOVERNOR: 3,
+    Role.SENIOR_LEADER: 2,
+    Role.MIDDLE_LEADER: 1,
+    Role.STAFF: 0,
+}
+NO_ROLE_RANK = -1
+SUPERUSER_RANK = max(ROLE_RANK.values()) + 1
+GRANTED_ONLY_BY_SUPERUSERS = {Role.CEO}
+
+
+@dataclass(frozen=True)
+class Power:
+    rank: int
+    admin: int  # 2 superuser, 1 admin screens (staff), 0 none
+    top_role: str | None
+
+    def above(self, other: Power) -> bool:
+        return self.rank > other.rank or self.admin > other.admin
+
+
+def power(user) -> Power:
+    """Every role the person holds counts, active or not (reactivating an account is an edit)."""
+    if user.is_superuser:
+        return Power(SUPERUSER_RANK, 2, None)
+    roles = set(user.roles.values_list("role", flat=True)) if user.pk else set()
+    top = max(roles, key=ROLE_RANK.__getitem__, default=None)
+    return Power(ROLE_RANK[top] if top else NO_ROLE_RANK, 1 if user.is_staff else 0, top)
+
+
+def person_refusal(by, person, action: str, role: str | None = None) -> str | None:
+    """Why `by` may not `action` ("edit", "grant", "remove") `person` (with `role` for grant and
+    remove), in words for the manager; None when allowed. Only asked of people managers."""
+    if person.is_superuser and not by.is_superuser:
+        return "Only a superuser manages a superuser's account."
+    mine, theirs = power(by), power(person)
+    if theirs.above(mine):
+        what = Role(theirs.top_role).label if theirs.rank > mine.rank else "access to the admin screens"
+        return f"{person} holds more power ({what}) than you do: ask someone who holds as much."
+    if role is None:
+        return None
+    label = Role(role).label
+    if action == "grant" and person.pk is not None and person.pk == by.pk:
+        return f"You cannot grant yourself a role ({label}): another manager does that."
+    if role in GRANTED_ONLY_BY_SUPERUSERS and not by.is_superuser:
+        return f"Only a superuser grants or removes the {label} role."
+    if ROLE_RANK[role] > mine.rank:
+        return f"The {label} role holds more power than yours: you cannot grant or remove it."
+    return None
+
+
 # --- school and business development plans ---------------------------------------------------
 
 

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from schools.models import School, Trust
 
+from . import policy
 from .models import SCHOOL_ROLES, Role, RoleAssignment, User
+
+logger = logging.getLogger("governance.people")
+
+
+def refuse_if_not_allowed(*, by: User, person: User, action: str, role: str | None = None) -> None:
+    """Raise PermissionDenied, and log who tried what, when the policy refuses `by` this change."""
+    reason = policy.person_refusal(by, person, action, role)
+    if reason is None:
+        return
+    label = Role(role).label if role else ""
+    what = {"edit": f"edit {person.email}", "grant": f"grant {label} to {person.email}"}.get(
+        action, f"remove {label} from {person.email}"
+    )
+    logger.warning("Refused: %s tried to %s: %s", by.email, what, reason)
+    raise PermissionDenied(reason)
 
 
 def _attribute(obj, by: User, reason: str) -> None:
@@ -27,6 +45,7 @@ def person_create(*, email: str, full_name: str, by: User) -> User:
 
 @transaction.atomic
 def person_update(*, person: User, full_name: str, email: str, is_active: bool, by: User) -> User:
+    refuse_if_not_allowed(by=by, person=person, action="edit")
     person.full_name = full_name.strip()
     person.email = email.strip().lower()
     person.is_active = is_active
@@ -48,6 +67,7 @@ def role_grant(
     is_link_governor: bool = False,
     link_area: str = "",
 ) -> RoleAssignment:
+    refuse_if_not_allowed(by=by, person=person, action="grant", role=role)
     if role in SCHOOL_ROLES and school is None:
         raise ValidationError({"school": f"A {Role(role).label.lower()} belongs to one school: choose it."})
     if role not in SCHOOL_ROLES:
@@ -74,5 +94,6 @@ def role_grant(
 
 @transaction.atomic
 def role_remove(*, assignment: RoleAssignment, by: User, reason: str = "") -> None:
+    refuse_if_not_allowed(by=by, person=assignment.user, action="remove", role=assignment.role)
     _attribute(assignment, by, reason.strip() or "Role removed")
     assignment.delete()

@@ -76,6 +76,8 @@ def person_add(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_people_manager(request)
     person = get_object_or_404(_people(request), pk=pk)
+    # Before the form touches the instance, so the refusal names the person as they are.
+    services.refuse_if_not_allowed(by=request.user, person=person, action="edit")
     form = PersonEditForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         services.person_update(by=request.user, person=person, **form.cleaned_data)
@@ -136,7 +138,10 @@ def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
 def role_remove(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
     _require_people_manager(request)
     assignment = get_object_or_404(
-        RoleAssignment.objects.select_related("school", "trust"), pk=assignment_pk, user_id=pk, trust=_trust(request)
+        RoleAssignment.objects.select_related("school", "trust", "user"),
+        pk=assignment_pk,
+        user_id=pk,
+        trust=_trust(request),
     )
     form = RoleRemoveForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -157,7 +162,7 @@ def people_import(request: HttpRequest) -> HttpResponse:
     form = PeopleImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         text = form.cleaned_data["file"]
-        plan = onboarding.read_csv(text, trust=_trust(request))
+        plan = onboarding.read_csv(text, trust=_trust(request), by=request.user)
         if plan.is_valid:
             request.session[IMPORT_SESSION_KEY] = {"text": text, "name": form.cleaned_data["file_name"]}
         else:
@@ -189,7 +194,7 @@ def people_import_confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, "There is no checked file to import (it may have expired): upload it again.")
         return redirect("people_import")
     trust = _trust(request)
-    plan = onboarding.read_csv(stored["text"], trust=trust)
+    plan = onboarding.read_csv(stored["text"], trust=trust, by=request.user)
     # The people or schools may have changed since the preview; import only what was shown.
     if not plan.is_valid or plan.fingerprint() != request.POST.get("fingerprint"):
         return _import_preview(request, plan, stored["name"], changed=True)
