@@ -146,6 +146,8 @@ TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
 
+# ...and counted on the address in lower case, so changing its letter case does not reset the count.
+AXES_USERNAME_CALLABLE = "governance.throttle.axes_username"
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -99,3 +99,16 @@ def test_account_page_lists_roles(client, demo):
     html = client.get(reverse("account")).content.decode()
     assert "Local governor (chair)" in html
     assert "Saltash Community School" in html
+
+
+def test_changing_the_letter_case_of_the_address_does_not_reset_the_pause(client, demo):
+    """Issue 16 item 2: failures count on the normalised address, whatever the spelling."""
+    email = demo_email("senior")
+    spellings = [email.upper(), email.capitalize(), f"  {email} ", email.swapcase(), email.title()]
+    assert len(spellings) == settings.AXES_FAILURE_LIMIT
+    # A new address each time, so only the per-account count can pause it: the last failure does.
+    statuses = [sign_in(client, s, "wrong", REMOTE_ADDR=f"10.0.1.{i}").status_code for i, s in enumerate(spellings)]
+    assert statuses == [200] * (len(spellings) - 1) + [429]
+    for spelling in (email, "SENIOR@" + email.split("@")[1], "Senior@" + email.split("@")[1]):
+        response = sign_in(client, spelling, DEMO_PASSWORD, REMOTE_ADDR="10.0.1.99")
+        assert response.status_code == 429, spelling
