@@ -96,6 +96,7 @@ def test_finalise_and_sign_off_ask_for_confirmation_first(demo, state, step, who
     assert page.status_code == 200
     assert f'action="{url}"' in page.content.decode()
     response = client.post(url, {"confirmed": "yes"})
+    assert (response.status_code, response["Location"]) == (302, plan.get_absolute_url())
     plan.refresh_from_db()
     assert plan.state == workflow.STEPS[step].to_state
 
@@ -239,7 +240,7 @@ def test_numbers_and_money_are_written_as_people_write_them(demo):
 def test_see_them_preselects_the_versions_it_compares(demo):
     plan = sdp(state="agreed")
     ceo = client_for("ceo")
-    ceo.get(plan.get_absolute_url())
+    assert ceo.get(plan.get_absolute_url()).status_code == 200
     action = Action.objects.get(plan=plan)
     services.item_save(item=action, values={"what": "Changed"}, expected_version=action.version, by=person("head"))
     queue = ceo.get(reverse("school_plans:sign_off")).content.decode()
@@ -357,13 +358,13 @@ def test_last_changed_is_the_latest_change_to_the_plan_or_its_items(demo):
 def test_the_plan_list_costs_the_same_queries_with_more_plans(demo):
     client = client_for("ceo")
     sdp()
-    client.get(reverse("school_plans:index"))
+    assert client.get(reverse("school_plans:index")).status_code == 200
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("school_plans:index"))
+        assert client.get(reverse("school_plans:index")).status_code == 200
     sdp("brunel")
     sdp("landulph")
     with CaptureQueriesContext(connection) as many:
-        client.get(reverse("school_plans:index"))
+        assert client.get(reverse("school_plans:index")).status_code == 200
     assert len(many) == len(few)
 
 

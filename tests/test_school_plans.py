@@ -37,6 +37,12 @@ def client_for(local: str) -> Client:
     return client
 
 
+def redirect_of(response) -> str:
+    """Where a response sends the person; fails unless it is a redirect (302)."""
+    assert response.status_code == 302, response.content.decode()[:500]
+    return response["Location"]
+
+
 def the_action(plan) -> Action:
     return Action.objects.get(plan=plan)
 
@@ -154,13 +160,15 @@ def test_add_edit_reorder_and_remove_through_the_pages(demo):
         {"text": "Every Year 8 pupil speaks in a debate", "due_term": "summer"},
     )
     assert response.status_code == 302
-    client.post(reverse("school_plans:item_move", args=[plan.pk, "priority", oracy.pk]), {"direction": "up"})
+    response = client.post(reverse("school_plans:item_move", args=[plan.pk, "priority", oracy.pk]), {"direction": "up"})
+    assert redirect_of(response) == f"{plan.get_absolute_url()}#priority-{oracy.pk}"
     oracy.refresh_from_db()
     assert oracy.order == 8 and plan.priorities.get(order=9).milestone.number == "8"
     page = client.get(plan.get_absolute_url()).content.decode()
     assert "Priority 8: Oracy" in page and "Debate club" in page and "Every Year 8 pupil speaks in a debate" in page
     assert client.get(reverse("school_plans:item_delete", args=[plan.pk, "action", action.pk])).status_code == 200
-    client.post(reverse("school_plans:item_delete", args=[plan.pk, "action", action.pk]))
+    response = client.post(reverse("school_plans:item_delete", args=[plan.pk, "action", action.pk]))
+    assert redirect_of(response) == plan.get_absolute_url()
     assert not Action.objects.filter(pk=action.pk).exists()
     assert not SuccessCriterion.objects.filter(plan=plan).exists()
 
@@ -475,8 +483,12 @@ def test_progress_and_evidence_are_recorded_all_year_by_leaders_not_by_staff(dem
     record = action.history.latest("history_date")
     assert (record.history_user, record.history_change_reason) == (person("middle"), "Progress: in progress")
     # A status change alone is progress too; evidence alone leaves the status.
-    client_for("head").post(url, {"status": "complete"})
-    client_for("senior").post(url, {"status": "complete", "link": "intranet.example/library-log"})
+    back = f"{plan.get_absolute_url()}#action-{action.pk}"
+    assert redirect_of(client_for("head").post(url, {"status": "complete"})) == back
+    assert (
+        redirect_of(client_for("senior").post(url, {"status": "complete", "link": "intranet.example/library-log"}))
+        == back
+    )
     action.refresh_from_db()
     assert action.status == ActionStatus.COMPLETE
     assert action.evidence.latest("added_at").link == "https://intranet.example/library-log"
@@ -556,7 +568,7 @@ def test_sign_off_queue_shows_every_plan_and_signs_off(demo):
 def test_sign_off_queue_counts_changes_since_the_ceo_last_looked(demo):
     plan = sdp(state="agreed")
     client = client_for("ceo")
-    client.get(plan.get_absolute_url())  # the CEO reads it
+    assert client.get(plan.get_absolute_url()).status_code == 200  # the CEO reads it
     action = the_action(plan)
     services.item_save(
         item=action, values={"what": "Changed after"}, expected_version=action.version, by=person("head")
@@ -568,9 +580,9 @@ def test_sign_off_queue_counts_changes_since_the_ceo_last_looked(demo):
 def test_sign_off_queue_queries_do_not_grow_with_the_number_of_schools(demo):
     client = client_for("ceo")
     sdp(state="finalised")
-    client.get(reverse("school_plans:sign_off"))
+    assert client.get(reverse("school_plans:sign_off")).status_code == 200
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("school_plans:sign_off"))
+        assert client.get(reverse("school_plans:sign_off")).status_code == 200
     trust = Trust.objects.get()
     for i in range(20):
         school = School.objects.create(
@@ -598,9 +610,9 @@ def test_sign_off_queue_queries_do_not_grow_with_the_number_of_schools(demo):
 def test_plan_page_queries_do_not_grow_with_the_plan(demo):
     plan = sdp()
     client = client_for("head")
-    client.get(plan.get_absolute_url())
+    assert client.get(plan.get_absolute_url()).status_code == 200
     with CaptureQueriesContext(connection) as small:
-        client.get(plan.get_absolute_url())
+        assert client.get(plan.get_absolute_url()).status_code == 200
     priority = plan.priorities.first()
     for i in range(10):
         action = services.item_save(
@@ -616,7 +628,7 @@ def test_plan_page_queries_do_not_grow_with_the_plan(demo):
             by=person("head"),
         )
     with CaptureQueriesContext(connection) as large:
-        client.get(plan.get_absolute_url())
+        assert client.get(plan.get_absolute_url()).status_code == 200
     assert len(large) == len(small)
 
 
@@ -650,20 +662,29 @@ def test_the_whole_journey_works_for_every_demo_school(demo, school):
     governor = client_for("governor" if school == "saltash" else f"governor.{school}")
     the_school = School.objects.get(slug=school)
     year = AcademicYear.objects.get(start_year=2023)
-    head.post(reverse("school_plans:create"), {"kind": "sdp", "school": the_school.pk, "academic_year": year.pk})
+    response = head.post(
+        reverse("school_plans:create"), {"kind": "sdp", "school": the_school.pk, "academic_year": year.pk}
+    )
     plan = SchoolPlan.objects.get(school=the_school)
-    head.post(reverse("school_plans:priority_add", args=[plan.pk]), {"title": "Attendance"})
+    assert redirect_of(response) == plan.get_absolute_url()
+    response = head.post(reverse("school_plans:priority_add", args=[plan.pk]), {"title": "Attendance"})
     priority = plan.priorities.get(title="Attendance")
+    assert redirect_of(response) == f"{plan.get_absolute_url()}#priority-{priority.pk}"
     lead = person("head" if school == "saltash" else f"head.{school}")
-    head.post(
+    response = head.post(
         reverse("school_plans:action_add", args=[plan.pk, priority.pk]),
         {"what": "Call home on day one", "lead": lead.pk, "status": "in_progress", "due_term": "autumn"},
     )
     action = Action.objects.get(priority=priority)
-    head.post(reverse("school_plans:criterion_add", args=[plan.pk, action.pk]), {"text": "Attendance at 96%"})
+    assert redirect_of(response) == f"{plan.get_absolute_url()}#action-{action.pk}"
+    response = head.post(
+        reverse("school_plans:criterion_add", args=[plan.pk, action.pk]), {"text": "Attendance at 96%"}
+    )
+    criterion = SuccessCriterion.objects.get(action=action)
+    assert redirect_of(response) == f"{plan.get_absolute_url()}#criterion-{criterion.pk}"
     for client, step in [(head, "submit"), (governor, "agree"), (head, "finalise"), (client_for("ceo"), "sign_off")]:
         response = client.post(reverse("school_plans:step", args=[plan.pk, step]), {"confirmed": "yes"})
-        assert response.status_code == 302, step
+        assert redirect_of(response) == plan.get_absolute_url(), step
     plan.refresh_from_db()
     assert plan.state == PlanState.SIGNED_OFF
     assert [e.by for e in plan.events.all()] == [lead, person(governor_local(school)), lead, person("ceo")]
@@ -676,9 +697,9 @@ def governor_local(school: str) -> str:
 def test_plan_list_queries_do_not_grow_with_the_number_of_plans(demo):
     client = client_for("trustee")
     sdp()
-    client.get(reverse("school_plans:index"))
+    assert client.get(reverse("school_plans:index")).status_code == 200
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("school_plans:index"))
+        assert client.get(reverse("school_plans:index")).status_code == 200
     for school in ["brunel", "landulph", "burraton"]:
         sdp(school=school, with_action=False)
     with CaptureQueriesContext(connection) as many:
@@ -703,9 +724,9 @@ def test_item_history_queries_do_not_grow_with_the_number_of_versions(demo):
     action = the_action(plan)
     client = client_for("head")
     url = reverse("school_plans:item_history", args=[plan.pk, "action", action.pk])
-    client.get(url)
+    assert client.get(url).status_code == 200
     with CaptureQueriesContext(connection) as few:
-        client.get(url)
+        assert client.get(url).status_code == 200
     for i, who in enumerate(["senior", "head", "senior", "head"]):
         action.refresh_from_db()
         services.item_save(
