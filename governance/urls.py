@@ -1,12 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views, views_people
+from . import views, views_mfa, views_people
 
 # Sign-in and passwords; names are Django's own so its views link to each other.
 urlpatterns = [
     path("accounts/", views.account, name="account"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", views_mfa.SignInView.as_view(), name="login"),
+    path("accounts/login/code/", views_mfa.login_code, name="login_code"),
+    path("accounts/two-factor/", views_mfa.two_factor, name="two_factor"),
+    path("accounts/two-factor/set-up/", views_mfa.two_factor_setup, name="two_factor_setup"),
+    path("accounts/two-factor/recovery-codes/", views_mfa.two_factor_codes, name="two_factor_codes"),
+    path("accounts/two-factor/turn-off/", views_mfa.two_factor_off, name="two_factor_off"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/change/",

@@ -6,7 +6,7 @@ from .models import School, Trust
 
 @admin.register(Trust)
 class TrustAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "short_name", "slug"]
+    list_display = ["name", "short_name", "slug", "two_factor_required"]
     prepopulated_fields = {"slug": ["name"]}
 
 

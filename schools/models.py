@@ -18,6 +18,11 @@ class Trust(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     short_name = models.CharField(max_length=50, blank=True, help_text="e.g. SMART")
+    two_factor_required = models.BooleanField(
+        "two-factor sign-in required",
+        default=False,
+        help_text="The CEO, trustees and the central team must sign in with a code from an authenticator app.",
+    )
     history = HistoricalRecords()
 
     objects = TrustQuerySet.as_manager()

@@ -2,7 +2,9 @@
 
 Every value has a default that lets the quick start (`make run`) work with nothing installed:
 an SQLite file, a Celery broker on the local filesystem and e-mail printed to the console.
-Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS.
+Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS. A secret may instead be
+read from a file named by NAME_FILE (SECRET_KEY_FILE, DATABASE_URL_FILE, EMAIL_HOST_PASSWORD_FILE,
+REDIS_URL_FILE, CELERY_BROKER_URL_FILE), as Docker and Kubernetes secrets are mounted.
 """
 
 import os
@@ -21,13 +23,27 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_secret(name: str, default: str = "") -> str:
+    """NAME from the environment, or the contents of the file NAME_FILE names (one trailing newline
+    removed); setting both is a mistake worth stopping for."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        if os.environ.get(name):
+            raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both.")
+        try:
+            return Path(path).read_text().rstrip("\r\n")
+        except OSError as error:
+            raise ImproperlyConfigured(f"{name}_FILE: cannot read {path} ({error.strerror}).") from None
+    return os.environ.get(name, default)
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG")
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -50,6 +66,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "smart_trust",
     "governance",
     "schools",
@@ -59,11 +79,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in pages are never kept by a browser or a shared cache.
+    "smart_trust.headers.PrivatePagesMiddleware",
+    # Someone who must use two-factor sign-in and has no device sets one up before anything else.
+    "governance.mfa.TwoFactorSetupMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the signed-in person on every history row written during a request.
@@ -95,7 +120,7 @@ WSGI_APPLICATION = "smart_trust.wsgi.application"
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        env_secret("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
@@ -121,6 +146,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # The sign-in form posts the e-mail address in the field Django calls "username".
 AXES_USERNAME_FORM_FIELD = "username"
+# ...and counted on the address in lower case, so changing its letter case does not reset the count.
+AXES_USERNAME_CALLABLE = "governance.throttle.axes_username"
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -146,8 +173,6 @@ TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
 
-# ...and counted on the address in lower case, so changing its letter case does not reset the count.
-AXES_USERNAME_CALLABLE = "governance.throttle.axes_username"
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -177,7 +202,7 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SMART Trust Planning <planning@localhost>")
@@ -185,8 +210,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery. With REDIS_URL (or CELERY_BROKER_URL) set, Redis carries the jobs; otherwise a
 # broker on the local filesystem needs no server and still runs jobs in a separate worker.
-REDIS_URL = os.environ.get("REDIS_URL", "")
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+REDIS_URL = env_secret("REDIS_URL")
+CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
     REDIS_URL or f"file://{BASE_DIR / 'var' / 'celery' / 'results'}"
 )
@@ -224,15 +249,43 @@ CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "smart_trust.tasks.heartbeat", "schedule": HEARTBEAT_SECONDS},
 }
 
-# Production hardening; behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER via env.
+# Production hardening: `manage.py check --deploy` passes with no warning on these defaults.
+# HTTPS only: plain HTTP is redirected and browsers are told (HSTS) to use HTTPS for a year.
+# Behind a TLS-terminating proxy set BEHIND_TLS_PROXY=true (the proxy's X-Forwarded-Proto says
+# the request was HTTPS); where the proxy itself redirects and sends HSTS, SECURE_SSL_REDIRECT=false
+# and SECURE_HSTS_SECONDS=0 leave it to the proxy. /health/ answers plain HTTP for probes.
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 60 * 60)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy: scripts and styles only from our own static files, never inline
+# (templates carry no <script> block, no style attribute and no event handler attribute).
+# Bootstrap's CSS draws its icons from data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

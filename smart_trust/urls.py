@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from governance.views_mfa import admin_login
 from plans import views as plan_views
 
 from .health import health
+
+# The admin signs people in through the project's own sign-in, which asks for the two-factor code.
+admin.site.login = admin_login
 
 urlpatterns = [
     path("", plan_views.home, name="home"),

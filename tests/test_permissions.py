@@ -127,6 +127,14 @@ MATRIX = {
     "login": ("get", {}, None, statuses(302, anonymous=200)),
     "logout": ("post", {}, {}, statuses(302)),
     "account": ("get", {}, None, SIGNED_IN_ONLY),
+    # The code step needs a password accepted first: everyone else is sent on (anonymous to sign in).
+    "login_code": ("get", {}, None, statuses(302)),
+    "two_factor": ("get", {}, None, SIGNED_IN_ONLY),
+    "two_factor_setup": ("get", {}, None, SIGNED_IN_ONLY),
+    # Recovery codes are shown once, right after set-up; otherwise back to the two-factor page.
+    "two_factor_codes": ("get", {}, None, statuses(302)),
+    # Nobody in the demo has it on: turning it off says so and goes back.
+    "two_factor_off": ("post", {}, {"code": "123456"}, statuses(302)),
     "password_change": ("get", {}, None, SIGNED_IN_ONLY),
     "password_change_done": ("get", {}, None, SIGNED_IN_ONLY),
     "password_reset": ("get", {}, None, PUBLIC),
