@@ -84,7 +84,7 @@ class PeopleImportForm(forms.Form):
     )
 
     def clean_file(self):
-        from .onboarding import MAX_BYTES, decode
+        from .onboarding import MAX_BYTES, UnreadableText, read_text
 
         upload = self.cleaned_data["file"]
         if upload.size > MAX_BYTES:
@@ -96,5 +96,9 @@ class PeopleImportForm(forms.Form):
         data = upload.read()
         if b"\x00" in data:
             raise forms.ValidationError("This is not a CSV text file (is it an Excel workbook?): save it as CSV UTF-8.")
+        try:
+            text, self.cleaned_data["encoding"] = read_text(data)
+        except UnreadableText as exc:
+            raise forms.ValidationError(str(exc)) from None
         self.cleaned_data["file_name"] = upload.name
-        return decode(data)
+        return text

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -124,12 +125,58 @@ class ImportPlan:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def decode(data: bytes) -> str:
-    """Text of an uploaded file: UTF-8 (with or without Excel's byte-order mark), else Windows-1252."""
+class UnreadableText(ValueError):
+    """The file's bytes are in no encoding we can read without garbling names."""
+
+
+# A whole UTF-8 sequence (two or three bytes): in a file that is not valid UTF-8 these mean
+# broken UTF-8, which read as Windows-1252 would preview "Zoë" as "ZoÃ«".
+UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf](?![\x80-\xbf])|[\xe0-\xef][\x80-\xbf]{2}")
+SAVE_AS_UTF8 = "in Excel choose File > Save As > CSV UTF-8, then upload it again"
+
+
+def _line_of(data: bytes, position: int) -> int:
+    return data[:position].count(b"\n") + 1
+
+
+def read_text(data: bytes) -> tuple[str, str]:
+    """Text of an uploaded file and the encoding it was read in: UTF-8 (with or without Excel's
+    byte-order mark), else Windows-1252 (Excel's plain "CSV" on Windows), which the preview names
+    so a garbled name is noticed. Anything else is refused: guessing would garble names silently."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError as exc:
+        bad_line = _line_of(data, exc.start)
+    if UTF8_SEQUENCE.search(data):
+        raise UnreadableText(
+            f"The file is not valid UTF-8 text (line {bad_line} has bytes that are not): {SAVE_AS_UTF8}."
+        )
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError as exc:
+        raise UnreadableText(
+            f"The file's text is in an encoding this page cannot read (line {_line_of(data, exc.start)}): "
+            f"{SAVE_AS_UTF8}."
+        ) from None
+
+
+def decode(data: bytes) -> str:
+    return read_text(data)[0]
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula: one starting with =, +, -, @ (or a tab or
+    carriage return, which some spreadsheets skip before one) gets a leading single quote."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _csv_problem(exc: csv.Error, line: int) -> str:
+    if "field larger than field limit" in str(exc):
+        return (
+            f"The row starting on line {line} has a cell longer than {csv.field_size_limit() // 1024} KB "
+            "(is a quote left open?): no name, e-mail, school or role is that long."
+        )
+    return f"The row starting on line {line} cannot be read as CSV ({exc}): check its quotes."
 
 
 def _refusal(by: User | None, person: User, action: str, role: str | None) -> str | None:
@@ -153,12 +200,24 @@ def read_csv(text: str, *, trust: Trust, by: User | None = None) -> ImportPlan:
             RowError(1, "", "The file is empty. Export people with a header row: name, email, school, role.")
         )
         return plan
+    # Only the delimiter is sniffed: the sniffer also guesses doublequote=False from a header
+    # line, which misreads "Robert ""Bob"" Smith". Quoting stays Excel's.
     try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = next(reader)
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)
+    records: list[tuple[int, list[str]]] = []
+    while True:
+        line = reader.line_num + 1  # where the next row starts (a quoted cell may span lines)
+        try:
+            records.append((line, next(reader)))
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            plan.errors.append(RowError(line, "", _csv_problem(exc, line)))
+            return plan
+    header = records[0][1]
     fields: list[str | None] = [COLUMNS.get(h.strip().lower()) for h in header]
     missing = [name for name in REQUIRED if name not in fields]
     if missing:
@@ -179,7 +238,7 @@ def read_csv(text: str, *, trust: Trust, by: User | None = None) -> ImportPlan:
     names_in_file: dict[str, tuple[str, int]] = {}
     parsed: list[Row] = []
 
-    for line, values in enumerate(reader, start=2):
+    for line, values in records[1:]:
         if not any(v.strip() for v in values):
             continue
         if len(parsed) >= MAX_ROWS:
@@ -361,8 +420,9 @@ def apply(plan: ImportPlan, *, trust: Trust, by: User) -> ImportPlan:
 
 
 def template_csv() -> str:
+    """The template download (a file a spreadsheet opens: every cell passes `spreadsheet_safe`)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(TEMPLATE_HEADER)
-    writer.writerows(TEMPLATE_ROWS)
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in TEMPLATE_ROWS)
     return out.getvalue()

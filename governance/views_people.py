@@ -161,13 +161,17 @@ def people_import(request: HttpRequest) -> HttpResponse:
     _require_people_manager(request)
     form = PeopleImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        text = form.cleaned_data["file"]
+        text, encoding = form.cleaned_data["file"], form.cleaned_data["encoding"]
         plan = onboarding.read_csv(text, trust=_trust(request), by=request.user)
         if plan.is_valid:
-            request.session[IMPORT_SESSION_KEY] = {"text": text, "name": form.cleaned_data["file_name"]}
+            request.session[IMPORT_SESSION_KEY] = {
+                "text": text,
+                "name": form.cleaned_data["file_name"],
+                "encoding": encoding,
+            }
         else:
             request.session.pop(IMPORT_SESSION_KEY, None)
-        return _import_preview(request, plan, form.cleaned_data["file_name"])
+        return _import_preview(request, plan, form.cleaned_data["file_name"], encoding=encoding)
     return render(
         request,
         "governance/people_import.html",
@@ -176,11 +180,13 @@ def people_import(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _import_preview(request: HttpRequest, plan, file_name: str, *, changed: bool = False) -> HttpResponse:
+def _import_preview(
+    request: HttpRequest, plan, file_name: str, *, encoding: str = "UTF-8", changed: bool = False
+) -> HttpResponse:
     return render(
         request,
         "governance/people_import_preview.html",
-        {"plan": plan, "file_name": file_name, "changed_since_preview": changed},
+        {"plan": plan, "file_name": file_name, "encoding": encoding, "changed_since_preview": changed},
         status=200 if plan.is_valid else 400,
     )
 
@@ -197,7 +203,7 @@ def people_import_confirm(request: HttpRequest) -> HttpResponse:
     plan = onboarding.read_csv(stored["text"], trust=trust, by=request.user)
     # The people or schools may have changed since the preview; import only what was shown.
     if not plan.is_valid or plan.fingerprint() != request.POST.get("fingerprint"):
-        return _import_preview(request, plan, stored["name"], changed=True)
+        return _import_preview(request, plan, stored["name"], encoding=stored.get("encoding", "UTF-8"), changed=True)
     onboarding.apply(plan, trust=trust, by=request.user)
     del request.session[IMPORT_SESSION_KEY]
     if plan.has_changes:

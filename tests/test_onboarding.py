@@ -246,3 +246,74 @@ def test_failure_part_way_leaves_nothing_written(trust, central, monkeypatch):
         onboarding.apply(plan, trust=trust, by=central)
     assert snapshot() == before
     assert School.objects.count() == 6
+
+
+# --- issue 16 item 4: hostile and clumsy files ------------------------------------------------
+
+
+def test_a_field_over_the_csv_limit_is_a_clear_error_not_a_500(client, central):
+    huge = "x" * (200 * 1024)
+    response = upload(client, f'name,email,role\n"{huge}",a@example.org,Trustee\n')
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "longer than" in html and "line 2" in html.lower()
+
+
+def test_doubled_quotes_read_as_one_quote(trust):
+    text = 'name,email,role\n"Robert ""Bob"" Smith",bob@example.org,Trustee\n'
+    plan = onboarding.read_csv(text, trust=trust)
+    assert plan.is_valid, plan.errors
+    assert plan.rows[0].name == 'Robert "Bob" Smith'
+    # The sniffer still finds another delimiter.
+    plan = onboarding.read_csv(text.replace(",", ";"), trust=trust)
+    assert plan.rows[0].name == 'Robert "Bob" Smith'
+
+
+def test_a_windows_1252_file_is_read_and_the_preview_says_so(client, central):
+    response = upload(client, "name,email,role\nZoë Brontë,zoe@example.org,Trustee\n".encode("cp1252"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Zoë Brontë" in html
+    assert "Windows-1252" in html and "CSV UTF-8" in html
+
+
+def test_a_utf8_file_needs_no_warning(client, central):
+    html = upload(client, "name,email,role\nZoë Brontë,zoe@example.org,Trustee\n").content.decode()
+    assert "Zoë Brontë" in html and "Windows-1252" not in html
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # UTF-8 with one broken byte: read as Windows-1252 it would preview as "ZoÃ«".
+        "name,email,role\nZoë Brontë,zoe@example.org,Trustee\n".encode() + b"Bad \xff,b@example.org,Trustee\n",
+        # Bytes that Windows-1252 does not define either.
+        b"name,email,role\nA \x81\x8d\x90,a@example.org,Trustee\n",
+    ],
+)
+def test_text_in_no_known_encoding_is_refused(client, central, data):
+    response = upload(client, data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "UTF-8" in html and "Ã" not in html
+
+
+def test_formula_cells_preview_as_typed_and_are_neutralised_in_the_template(client, central, trust):
+    text = 'name,email,role\n"=HYPERLINK(""http://evil.example"",""x"")",f@example.org,Trustee\n'
+    html = upload(client, text).content.decode()
+    assert "=HYPERLINK(&quot;http://evil.example&quot;,&quot;x&quot;)" in html
+    assert onboarding.spreadsheet_safe("=1+2") == "'=1+2"
+    assert [onboarding.spreadsheet_safe(v) for v in ("+1", "-1", "@SUM(A1)", "\tx", "Ann")] == [
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "'\tx",
+        "Ann",
+    ]
+
+
+def test_the_template_download_neutralises_formulas(client, central, monkeypatch):
+    monkeypatch.setattr(onboarding, "TEMPLATE_ROWS", [["=cmd|' /C calc'!A0", "x@example.org", "", "Trustee", "", ""]])
+    body = client.get(reverse("people_import_template")).content.decode()
+    assert "'=cmd|' /C calc'!A0" in body
+    assert "\n=cmd" not in body
