@@ -11,16 +11,24 @@ importing the same file twice writes nothing and history keeps only real changes
 longer has are removed last, and only when removals are allowed; what a school plan is built on is
 never removed. Every import returns an `ImportSummary` of what it adds, changes and removes.
 
-Modules: `schema` (the declaration), `validation`, `importing`, `exporting`.
+Reading is guarded (`loading`): files over MAX_BYTES, nested over MAX_DEPTH, with over MAX_NODES
+values, or using YAML anchors and aliases are refused before they cost time or memory, and every
+message quotes values cut short, at most MAX_ERRORS of them.
+
+Modules: `schema` (the declaration), `loading`, `validation`, `importing`, `exporting`.
 """
 
 from .exporting import export_plan_data, export_plan_text
 from .importing import ImportRefused, ImportResult, ImportSummary, import_plan_data, import_plan_text, load
+from .loading import MAX_BYTES, MAX_DEPTH, MAX_NODES, check_size
 from .schema import FORMAT, PLAN_FIELDS, PLAN_PARTS, VERSION, PlanFileError
 from .validation import validate
 
 __all__ = [
     "FORMAT",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_NODES",
     "PLAN_FIELDS",
     "PLAN_PARTS",
     "VERSION",
@@ -31,6 +39,7 @@ __all__ = [
     "export_plan_data",
     "export_plan_text",
     "import_plan_data",
+    "check_size",
     "import_plan_text",
     "load",
     "validate",

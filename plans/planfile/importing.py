@@ -8,13 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from django.db import models, transaction
 from django.db.models import ProtectedError
 
 from plans import models as m
 from schools.models import Trust
 
+from .loading import load
 from .schema import (
     PLAN_FIELDS,
     PLAN_PARTS,
@@ -400,16 +400,6 @@ def _refusals(summary: ImportSummary, allow_removals: bool) -> list[str]:
             "(--allow-removals)."
         ]
     return []
-
-
-def load(text: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise PlanFileError([f"{where}the file is not valid YAML ({problem})"]) from exc
 
 
 def import_plan_text(

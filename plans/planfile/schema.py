@@ -4,6 +4,7 @@ rows it becomes, and how items refer to one another. Validation, import and expo
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,29 @@ from plans import models as m
 
 FORMAT = "smart-trust-plan"
 VERSION = 1
+
+
+MAX_MESSAGE = 300  # characters in one problem's message
+
+_quoter = reprlib.Repr()
+_quoter.maxstring = 60
+_quoter.maxother = 60
+_quoter.maxlong = 40
+_quoter.maxlist = _quoter.maxtuple = _quoter.maxdict = _quoter.maxset = 4
+_quoter.maxlevel = 2
+
+
+def quote(value: Any) -> str:
+    """A short repr of `value` however big it is: long text, numbers and lists are cut."""
+    try:
+        return _quoter.repr(value)
+    except ValueError:  # an int too long to turn into text
+        return f"<{type(value).__name__}>"
+
+
+def shorten(message: str, length: int = MAX_MESSAGE) -> str:
+    """`message` cut to `length` characters."""
+    return message if len(message) <= length else message[: length - 1] + "…"
 
 
 class PlanFileError(Exception):
@@ -75,14 +99,14 @@ def _check_strategy(item: dict, ctx: dict) -> list[tuple[str, str]]:
     problems = []
     number = item.get("number")
     if isinstance(number, float):
-        problems.append(("number", f"write {number!r} in quotes ('{number}') so it is read as text"))
+        problems.append(("number", f"write {quote(number)} in quotes ('{number}') so it is read as text"))
     elif isinstance(number, str) and number:
         if not NUMBER_RE.match(number):
-            problems.append(("number", f"{number!r} is not a number like 4.1 or 4.1.2"))
+            problems.append(("number", f"{quote(number)} is not a number like 4.1 or 4.1.2"))
         parent_number = ctx.get("parent_number")
         if parent_number and not number.startswith(parent_number + "."):
             problems.append(
-                ("number", f"{number!r} is under {parent_number!r}, so it must start with '{parent_number}.'")
+                ("number", f"{quote(number)} is under {quote(parent_number)}, so it must start with '{parent_number}.'")
             )
     if not item.get("title") and not item.get("text"):
         problems.append(("", "a strategy needs a title or a text"))

@@ -11,6 +11,7 @@ from django.db import models
 from plans import models as m
 from schools.models import Trust
 
+from .loading import capped
 from .schema import (
     FORMAT,
     PLAN_FIELDS,
@@ -25,7 +26,9 @@ from .schema import (
     PlanFileError,
     node_context_name,
     node_key_order,
+    quote,
     registry_key,
+    shorten,
 )
 
 
@@ -36,6 +39,11 @@ def _check_plan(item: dict, ctx: dict) -> list[tuple[str, str]]:
     return []
 
 
+def _name(key: Any) -> str:
+    """A key as written (cut short), for the place of an unknown key."""
+    return shorten(key, 60) if isinstance(key, str) else quote(key)
+
+
 class _Validator:
     def __init__(self) -> None:
         self.errors: list[str] = []
@@ -43,16 +51,16 @@ class _Validator:
         self.seen: dict[tuple, str] = {}
 
     def error(self, path: str, message: str) -> None:
-        self.errors.append(f"{path}: {message}" if path else message)
+        self.errors.append(shorten(f"{path}: {message}" if path else message))
 
     def ref(self, f: F, ctx: dict, value: Any, path: str) -> None:
         count = self.registry[registry_key(f.target, ctx, value)] if isinstance(value, (str, int)) else 0
         what = REGISTRIES[f.target].key
         if count == 0:
             where = SCOPE_WORDS[REGISTRY_SCOPES[f.target]]
-            self.error(path, f"no {f.target} with {what} {value!r} in this {where}")
+            self.error(path, f"no {f.target} with {what} {quote(value)} in this {where}")
         elif count > 1:
-            self.error(path, f"more than one {f.target} is named {value!r}")
+            self.error(path, f"more than one {f.target} is named {quote(value)}")
 
     def value(self, f: F, value: Any, path: str, model: type[models.Model], ctx: dict) -> None:
         """Check one value against its field; `path` names it."""
@@ -74,20 +82,20 @@ class _Validator:
                 self.error(path, f"is {len(value.strip())} characters long; at most {max_length} fit")
         elif kind in ("int", "year"):
             if isinstance(value, bool) or not isinstance(value, int):
-                self.error(path, f"must be a whole number, not {value!r}")
+                self.error(path, f"must be a whole number, not {quote(value)}")
             elif (f.min is not None and value < f.min) or (f.max is not None and value > f.max):
-                self.error(path, f"{value} is outside {f.min}..{f.max}")
+                self.error(path, f"{quote(value)} is outside {f.min}..{f.max}")
         elif kind == "date":
             if isinstance(value, str):
                 try:
                     datetime.date.fromisoformat(value)
                 except ValueError:
-                    self.error(path, f"{value!r} is not a date like 2024-01-31")
+                    self.error(path, f"{quote(value)} is not a date like 2024-01-31")
             elif not isinstance(value, datetime.date):
-                self.error(path, f"{value!r} is not a date like 2024-01-31")
+                self.error(path, f"{quote(value)} is not a date like 2024-01-31")
         elif kind == "choice":
             if value not in f.choices:
-                self.error(path, f"{value!r} is not one of {', '.join(f.choices)}")
+                self.error(path, f"{quote(value)} is not one of {', '.join(f.choices)}")
         elif kind == "strlist":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 self.error(path, "must be a list of text lines")
@@ -109,7 +117,8 @@ class _Validator:
         for key in item:
             if key not in allowed:
                 self.error(
-                    f"{path}.{key}" if path else str(key), f"unknown key (expected one of: {', '.join(allowed)})"
+                    f"{path}.{_name(key)}" if path else _name(key),
+                    f"unknown key (expected one of: {', '.join(allowed)})",
                 )
         for f in fields:
             self.value(f, item.get(f.key), f"{path}.{f.key}" if path else f.key, model, ctx or {})
@@ -135,7 +144,9 @@ class _Validator:
                 natural = str(item[node.natural_key])
                 seen_key = (node.key, ctx.get(node.unique_scope), natural)
                 if seen_key in self.seen:
-                    self.error(f"{here}.{node.natural_key}", f"{natural!r} is already used at {self.seen[seen_key]}")
+                    self.error(
+                        f"{here}.{node.natural_key}", f"{quote(natural)} is already used at {self.seen[seen_key]}"
+                    )
                 else:
                     self.seen[seen_key] = here
             name = item.get(node.registry_key or node.natural_key) if node.registry else None
@@ -161,11 +172,13 @@ def validate(data: Any) -> None:
         raise PlanFileError(["the file must be a mapping with the keys format, version, trust and plan"])
     for key in data:
         if key not in TOP_KEYS:
-            v.error(str(key), f"unknown key (expected one of: {', '.join(TOP_KEYS)})")
+            v.error(_name(key), f"unknown key (expected one of: {', '.join(TOP_KEYS)})")
     if data.get("format") != FORMAT:
-        v.error("format", f"must be {FORMAT!r}, found {data.get('format')!r}")
+        v.error("format", f"must be {FORMAT!r}, found {quote(data.get('format'))}")
     if data.get("version") != VERSION:
-        v.error("version", f"version {data.get('version')!r} is not supported; this program reads version {VERSION}")
+        v.error(
+            "version", f"version {quote(data.get('version'))} is not supported; this program reads version {VERSION}"
+        )
     trust = data.get("trust")
     trust_fields = [F("name", "line", required=True), F("slug", "line", required=True)]
     if trust is None:
@@ -186,4 +199,4 @@ def validate(data: Any) -> None:
             if isinstance(guide, dict) and not guide.get("groups"):
                 v.error(f"plan.pocket_guides[{i}].groups", "a pocket guide needs at least one group")
     if v.errors:
-        raise PlanFileError(v.errors)
+        raise PlanFileError(capped(v.errors))

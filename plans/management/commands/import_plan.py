@@ -3,7 +3,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.planfile import ImportRefused, PlanFileError, import_plan_text
+from plans.planfile import ImportRefused, PlanFileError, check_size, import_plan_text
 
 
 class Command(BaseCommand):
@@ -28,7 +28,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path = Path(options["file"])
         try:
+            check_size(path.stat().st_size)  # before reading: a huge file is never read into memory
             text = path.read_text(encoding="utf-8")
+        except PlanFileError as exc:
+            raise CommandError(f"{path} was not imported; nothing was changed. {exc.errors[0]}") from exc
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
         except UnicodeDecodeError as exc:
