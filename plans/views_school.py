@@ -8,6 +8,8 @@ may not see answers 404; a page of a plan they may see but that is not theirs to
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -76,12 +78,30 @@ def sign_off_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/school/sign_off_queue.html", {**queue, "next": reverse("school_plans:sign_off")})
 
 
+def _moment(request: HttpRequest, key: str) -> datetime.datetime | None:
+    """A moment in the query string (`from`, `to`): None when absent, ValueError saying what is
+    wrong when it is no date and time (2024-02-30 parses as a shape, then fails as a date)."""
+    value = request.GET.get(key, "").strip()
+    if not value:
+        return None
+    try:
+        moment = parse_datetime(value)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise ValueError(f"{value} is not a date and time: write it like 2024-02-01T10:00.")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
 @login_required
 @require_GET
 def history(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.school_plan(user=request.user, pk=pk)
     _require_drafts(request, plan)
-    older, newer = parse_datetime(request.GET.get("from", "")), parse_datetime(request.GET.get("to", ""))
+    try:
+        older, newer = _moment(request, "from"), _moment(request, "to")
+    except ValueError as exc:
+        return render(request, "400.html", {"message": str(exc)}, status=400)
     context = selectors.history_page(plan=plan, older=older, newer=newer)
     return render(request, "plans/school/history.html", {"plan": plan, **context})
 
