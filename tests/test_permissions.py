@@ -249,3 +249,16 @@ def test_state_changes_refuse_get(client, demo, name):
     kwargs = kwargs() if callable(kwargs) else kwargs
     client.force_login(User.objects.get(email=demo_email("central")))
     assert client.get(reverse(name, kwargs=kwargs)).status_code == 405
+
+
+# Managing people above you (issue 16 item 1): the edit page of each people manager, as each. The
+# demo central account is also a superuser, so it may manage the CEO; the CEO may not manage it.
+# The pairs without the superuser flag are in tests/test_people_escalation.py.
+EDIT_ABOVE = {("ceo", "ceo"): 200, ("ceo", "central"): 403, ("central", "ceo"): 200, ("central", "central"): 200}
+
+
+@pytest.mark.parametrize(("actor", "target"), sorted(EDIT_ABOVE))
+def test_people_managers_edit_only_people_at_or_below_their_power(client, demo, actor, target):
+    client.force_login(User.objects.get(email=demo_email(actor)))
+    person = User.objects.get(email=demo_email(target))
+    assert client.get(reverse("person_edit", args=[person.pk])).status_code == EDIT_ABOVE[actor, target]
