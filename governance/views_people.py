@@ -101,6 +101,8 @@ def _person_page(request: HttpRequest, person: User, grant_form: RoleGrantForm, 
             "grant_form": grant_form,
             "remove_form": RoleRemoveForm(),
             "history": history,
+            # Someone with more power than the manager: the page shows why instead of controls.
+            "refusal": policy.person_refusal(request.user, person, "edit"),
         },
         status=status,
     )

@@ -204,3 +204,14 @@ def test_grant_pairs(demo, actor, role, may_grant):
         "superuser": lambda: person(is_superuser=True),
     }[actor]()
     assert (policy.person_refusal(by, person(), "grant", role=role) is None) is may_grant
+
+
+def test_the_page_of_someone_above_says_why_and_offers_no_controls(client, central_team):
+    the_ceo = User.objects.get(email=demo_email("ceo"))
+    html = client.get(reverse("person_detail", args=[the_ceo.pk])).content.decode()
+    assert "You cannot change this person or their roles" in html and "more power (CEO)" in html
+    assert reverse("person_edit", args=[the_ceo.pk]) not in html
+    assert reverse("role_grant", args=[the_ceo.pk]) not in html
+    staff = User.objects.get(email=demo_email("staff"))
+    html = client.get(reverse("person_detail", args=[staff.pk])).content.decode()
+    assert reverse("person_edit", args=[staff.pk]) in html and "You cannot change" not in html
