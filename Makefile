@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 # Local development runs with DEBUG on; production sets DEBUG=false and a SECRET_KEY.
 export DEBUG ?= true
 
-.PHONY: install run worker test lint check ci demo clean
+.PHONY: install run worker test lint check ci demo clean backup restore load
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,21 @@ test: lint check
 	$(PY) -m pytest
 
 ci: test
+
+# Operations (docs/operations.md). Back up the PostgreSQL database (pg_dump) and the stored files
+# into backups/; restore one into a new, empty database: make restore DUMP=backups/db-X.dump MEDIA=backups/media-X.tar.gz
+backup:
+	ops/backup.sh
+
+restore:
+	ops/restore.sh "$(DUMP)" $(MEDIA)
+
+# The load test: 50 people for two minutes against gunicorn on a scratch PostgreSQL database
+# (DATABASE_URL's name + "_load"); not part of `make test`.
+LOAD_USERS ?= 50
+LOAD_SECONDS ?= 120
+load: install
+	$(PY) ops/load.py --users $(LOAD_USERS) --seconds $(LOAD_SECONDS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,333 @@
+"""A bounded load test on loopback: simulated people read, edit and move school plan priorities
+against a real gunicorn with production settings on a scratch PostgreSQL database, then every
+save the server accepted is looked for in the history.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/smart_trust .venv/bin/python ops/load.py
+    make load                  # 50 people for 120 s (LOAD_USERS=..., LOAD_SECONDS=... to change)
+
+The scratch database is DATABASE_URL's name + "_load"; it is dropped and made again each run.
+Exits non-zero on any 5xx, any failed connection, or any accepted save missing from the history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import html.parser
+import json
+import os
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import psycopg2
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "load-test-password-1"  # noqa: S105 - the scratch database's demo people
+PRIORITIES_PER_PLAN = 5
+
+# In the scratch database: the demo trust, and a draft SDP with a few priorities at every school.
+FILL = textwrap.dedent(
+    """
+    import json
+    import django
+    django.setup()
+    from plans import services
+    from plans.models import AcademicYear, PlanKind
+    from schools.models import School, Trust
+    from smart_trust.demo import demo_email, load_demo
+    from governance.models import User
+    load_demo(password=%(password)r)
+    plans = []
+    for n, school in enumerate(School.objects.order_by("pk")):
+        head = User.objects.get(email=demo_email("head" if n == 0 else f"head.{school.slug}"))
+        plan = services.plan_create(trust=Trust.objects.get(), school=school, kind=PlanKind.SDP,
+                                    academic_year=AcademicYear.objects.get_or_create(start_year=2023)[0], by=head)
+        items = [services.item_save(item=services.Priority(plan=plan), values={"title": f"Priority {i}",
+                 "description": "Set up for the load test."}, expected_version=None, by=head).pk
+                 for i in range(%(count)d)]
+        plans.append({"email": head.email, "plan": plan.pk, "items": items})
+    print(json.dumps(plans))
+    """
+)
+
+
+class Form(html.parser.HTMLParser):
+    """The fields of the first form on a page with method POST: what a browser would send."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self._in_form = self._done = False
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if self._done:
+            return
+        if tag == "form" and (a.get("method") or "").lower() == "post" and "logout" not in (a.get("action") or ""):
+            self._in_form = True
+        elif not self._in_form:
+            return
+        elif tag == "input" and a.get("name") and a.get("type") not in ("submit", "button", "checkbox", "radio"):
+            self.fields[a["name"]] = a.get("value") or ""
+        elif tag == "input" and a.get("type") in ("checkbox", "radio") and "checked" in a and a.get("name"):
+            self.fields[a["name"]] = a.get("value") or "on"
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = a["name"]
+            self.fields[a["name"]] = ""
+        elif tag == "select" and a.get("name"):
+            self._select = a["name"]
+            self.fields.setdefault(a["name"], "")
+        elif tag == "option" and self._select and "selected" in a:
+            self.fields[self._select] = a.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "form" and self._in_form:
+            self._in_form, self._done = False, True
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.status = collections.Counter()
+        self.kinds = collections.Counter()
+        self.errors: list[str] = []
+        self.saves: list[tuple[int, str]] = []  # (priority pk, title) the server accepted
+        self.moves = 0
+        self.conflicts = 0
+        self.latencies: list[float] = []
+
+
+class Person:
+    def __init__(self, base: str, account: dict, stats: Stats, rng: random.Random, name: str):
+        self.base, self.account, self.stats, self.rng, self.name = base, account, stats, rng, name
+        self.jar = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
+        self.count = 0
+
+    def request(self, kind: str, path: str, data: dict | None = None) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        started = time.monotonic()
+        try:
+            request = urllib.request.Request(self.base + path, data=body)  # noqa: S310 - http://127.0.0.1 only
+            with self.opener.open(request, timeout=60) as response:
+                status, text = response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            status, text = exc.code, exc.read().decode(errors="replace")
+        except (OSError, urllib.error.URLError) as exc:
+            status, text = 0, ""
+            with self.stats.lock:
+                self.stats.errors.append(f"{kind} {path}: {exc}")
+        with self.stats.lock:
+            self.stats.status[status] += 1
+            self.stats.kinds[kind] += 1
+            if kind != "sign in":  # a sign-in hashes the password on purpose: slow by design
+                self.stats.latencies.append(time.monotonic() - started)
+            if status >= 500:
+                self.stats.errors.append(f"{kind} {path}: HTTP {status}")
+        return status, text
+
+    def csrf(self) -> str:
+        return next(c.value for c in self.jar if c.name == "csrftoken")
+
+    def sign_in(self) -> None:
+        status, page = self.request("sign in", "/accounts/login/")
+        form = Form()
+        form.feed(page)
+        form.fields.update(username=self.account["email"], password=PASSWORD)
+        status, _ = self.request("sign in", "/accounts/login/", form.fields)
+        if status != 302:
+            raise RuntimeError(f"{self.name} could not sign in (HTTP {status})")
+
+    def plan_path(self) -> str:
+        return f"/school-plans/{self.account['plan']}/"
+
+    def edit(self) -> None:
+        item = self.rng.choice(self.account["items"])
+        path = f"{self.plan_path()}priority/{item}/edit/"
+        status, page = self.request("edit form", path)
+        if status != 200:
+            return
+        form = Form()
+        form.feed(page)
+        self.count += 1
+        title = f"{self.name} save {self.count} {secrets.token_hex(3)}"
+        form.fields["title"] = title
+        status, _ = self.request("save", path, form.fields)
+        with self.stats.lock:
+            if status == 302:
+                self.stats.saves.append((item, title))
+            elif status == 409:  # someone at the same school saved first: refused and shown, not lost
+                self.stats.conflicts += 1
+
+    def move(self) -> None:
+        item = self.rng.choice(self.account["items"])
+        data = {"csrfmiddlewaretoken": self.csrf(), "direction": self.rng.choice(["up", "down"])}
+        status, _ = self.request("move", f"{self.plan_path()}priority/{item}/move/", data)
+        if status == 302:
+            with self.stats.lock:
+                self.stats.moves += 1
+
+    def run(self, until: float, think: tuple[float, float]) -> None:
+        self.sign_in()
+        while time.monotonic() < until:
+            roll = self.rng.random()
+            if roll < 0.40:
+                self.request("plan page", self.plan_path())
+            elif roll < 0.50:
+                self.request("history", f"{self.plan_path()}history/")
+            elif roll < 0.55:
+                self.request("plan list", "/school-plans/")
+            elif roll < 0.85:
+                self.edit()
+            else:
+                self.move()
+            time.sleep(self.rng.uniform(*think))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd: list[str], env: dict) -> str:
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    if done.returncode:
+        sys.exit(f"{' '.join(cmd[:3])} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def scratch_database(url: str) -> str:
+    base = url.split("?")[0]
+    server, name = base.rsplit("/", 1)
+    scratch = f"{name}_load"
+    admin = psycopg2.connect(f"{server}/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{scratch}"')
+    admin.close()
+    return f"{server}/{scratch}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (docker-compose.yml runs 3)")
+    parser.add_argument("--think", type=float, nargs=2, default=(0.5, 1.5), help="pause between requests, s")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL server (the load test makes <name>_load beside it).")
+
+    db_url = scratch_database(url)
+    env = {**os.environ, "DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "smart_trust.settings",
+           "PYTHONPATH": str(ROOT), "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(40),
+           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false", "SECURE_HSTS_SECONDS": "0",
+           "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false",
+           "AXES_FAILURE_LIMIT": "1000"}  # fmt: skip
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    print(f"Preparing {db_url.rsplit('/', 1)[1]}: migrate, demo, a draft SDP at every school...", flush=True)
+    run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
+    accounts = json.loads(run([sys.executable, "-c", FILL % {"password": PASSWORD, "count": PRIORITIES_PER_PLAN}],
+                              env).splitlines()[-1])  # fmt: skip
+    run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "smart_trust.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(args.workers), "--timeout", "60"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    stats = Stats()
+    try:
+        for _ in range(60):
+            try:
+                urllib.request.urlopen(f"{base}/health/", timeout=5).close()  # noqa: S310 - loopback
+                break
+            except OSError:
+                if server.poll() is not None:
+                    sys.exit(f"gunicorn stopped: {server.stderr.read()}")
+                time.sleep(0.5)
+        print(f"{args.users} people for {args.seconds:.0f} s against gunicorn ({args.workers} workers)", flush=True)
+        until = time.monotonic() + args.seconds
+        people = [
+            Person(base, accounts[n % len(accounts)], stats, random.Random(n), f"p{n}")  # noqa: S311
+            for n in range(args.users)
+        ]
+        threads = [threading.Thread(target=p.run, args=(until, tuple(args.think)), daemon=True) for p in people]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+            time.sleep(0.02)  # people arrive over a second, not in one instant
+        for thread in threads:
+            thread.join(timeout=args.seconds + 120)
+        elapsed = time.monotonic() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    with psycopg2.connect(db_url) as db, db.cursor() as cursor:
+        cursor.execute("SELECT id, title FROM plans_historicalpriority")
+        in_history = set(cursor.fetchall())
+    db.close()
+    lost = [save for save in stats.saves if save not in in_history]
+    latencies = sorted(stats.latencies)
+    figures = {
+        "people": args.users,
+        "seconds": round(elapsed),
+        "gunicorn_workers": args.workers,
+        "requests": sum(stats.status.values()),
+        "requests_per_second": round(sum(stats.status.values()) / elapsed, 1),
+        "by_status": {str(k): v for k, v in sorted(stats.status.items())},
+        "by_kind": dict(stats.kinds),
+        "5xx": sum(v for k, v in stats.status.items() if k >= 500),
+        "failed_connections": stats.status.get(0, 0),
+        "saves_accepted": len(stats.saves),
+        "saves_found_in_history": len(stats.saves) - len(lost),
+        "saves_refused_as_conflicts_409": stats.conflicts,
+        "moves_accepted": stats.moves,
+        "median_ms_after_sign_in": round(latencies[len(latencies) // 2] * 1000) if latencies else None,
+        "p95_ms_after_sign_in": round(latencies[int(len(latencies) * 0.95)] * 1000) if latencies else None,
+    }
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2))
+    for error in stats.errors[:10]:
+        print("error:", error, file=sys.stderr)
+    ok = figures["5xx"] == 0 and not lost and figures["failed_connections"] == 0 and figures["saves_accepted"] > 0
+    print("HELD" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

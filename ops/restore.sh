@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Restore a backup made by ops/backup.sh into DATABASE_URL, which must not exist yet or be empty
+# (a restore never writes over live data), and unpack the stored files into MEDIA_ROOT.
+# Usage: DATABASE_URL=postgres://.../smart ops/restore.sh backups/db-X.dump [backups/media-X.tar.gz]
+set -euo pipefail
+: "${DATABASE_URL:?Set DATABASE_URL to the database to restore into}"
+dump=${1:?Name the .dump file to restore}
+media_tar=${2:-}
+cd "$(dirname "$0")/.."
+base=${DATABASE_URL%%\?*}
+name=${base##*/}
+maintenance="${base%/*}/postgres"
+if ! psql "$maintenance" -tAXc "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1; then
+  psql "$maintenance" -qXc "CREATE DATABASE \"$name\""
+fi
+tables=$(psql "$DATABASE_URL" -tAXc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+if [[ "$tables" != "0" ]]; then
+  echo "$name already has $tables tables: restore into a new or empty database." >&2
+  exit 1
+fi
+source ops/pg_bin.sh
+"${PG_BIN}pg_restore" --no-owner --no-privileges --exit-on-error --dbname "$DATABASE_URL" "$dump"
+if [[ -n "$media_tar" ]]; then
+  media=${MEDIA_ROOT:-media}
+  mkdir -p "$media"
+  tar -xzf "$media_tar" -C "$media"
+fi
+echo "Restored $dump into $name${media_tar:+ and $media_tar into ${MEDIA_ROOT:-media}}"
