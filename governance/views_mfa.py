@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from . import mfa
 
@@ -97,7 +98,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             pending = request.session.pop(mfa.PENDING)
             login(request, user, backend=pending["backend"])
             otp_login(request, check.device)
-            if check.device.__class__.__name__ == "StaticDevice":
+            if isinstance(check.device, StaticDevice):
                 left = mfa.recovery_codes_left(user)
                 messages.warning(request, f"You used a recovery code; {left} left. Each works once.")
             target = pending["next"]

@@ -271,6 +271,9 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Two-factor sign-in (django-otp): the name an authenticator app shows beside the code.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "SMART Trust Planning")
+
 # Content Security Policy: scripts and styles only from our own static files, never inline
 # (templates carry no <script> block, no style attribute and no event handler attribute).
 # Bootstrap's CSS draws its icons from data: images.

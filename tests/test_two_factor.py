@@ -59,6 +59,7 @@ def test_set_up_with_a_qr_code_confirm_with_a_code_and_see_ten_recovery_codes_on
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     typed_key = re.search(r'id="two-factor-key">([A-Z2-7 ]+)<', html).group(1)
     assert typed_key.replace(" ", "") in device.config_url
+    assert "issuer=SMART%20Trust%20Planning" in device.config_url  # the name the app shows
 
     wrong = client.post(reverse("two_factor_setup"), {"code": "000000" if code_for(device) != "000000" else "111111"})
     assert wrong.status_code == 200 and "not right" in wrong.content.decode()
