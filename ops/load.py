@@ -147,7 +147,7 @@ class Person:
             self.stats.status[status] += 1
             self.stats.kinds[kind] += 1
             if kind != "sign in":  # a sign-in hashes the password on purpose: slow by design
-                self.stats.latencies.append(time.monotonic() - started)
+                self.stats.latencies.append((started, time.monotonic() - started))
             if status >= 500:
                 self.stats.errors.append(f"{kind} {path}: HTTP {status}")
         return status, text
@@ -193,8 +193,14 @@ class Person:
             with self.stats.lock:
                 self.stats.moves += 1
 
-    def run(self, until: float, think: tuple[float, float]) -> None:
-        self.sign_in()
+    def run(self, start: float, until: float, think: tuple[float, float]) -> None:
+        time.sleep(max(0.0, start - time.monotonic()))
+        try:
+            self.sign_in()
+        except RuntimeError as exc:
+            with self.stats.lock:
+                self.stats.errors.append(str(exc))
+            return
         while time.monotonic() < until:
             roll = self.rng.random()
             if roll < 0.40:
@@ -241,7 +247,8 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (docker-compose.yml runs 3)")
-    parser.add_argument("--think", type=float, nargs=2, default=(0.5, 1.5), help="pause between requests, s")
+    parser.add_argument("--think", type=float, nargs=2, default=(2, 6), help="pause between a person's steps, s")
+    parser.add_argument("--ramp", type=float, default=30, help="people arrive evenly over this many seconds")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
@@ -278,17 +285,23 @@ def main() -> int:
                 if server.poll() is not None:
                     sys.exit(f"gunicorn stopped: {server.stderr.read()}")
                 time.sleep(0.5)
-        print(f"{args.users} people for {args.seconds:.0f} s against gunicorn ({args.workers} workers)", flush=True)
-        until = time.monotonic() + args.seconds
+        print(
+            f"{args.users} people for {args.seconds:.0f} s (arriving over {args.ramp:.0f} s) against gunicorn "
+            f"({args.workers} workers)",
+            flush=True,
+        )
+        started = time.monotonic()
+        until = started + args.seconds
         people = [
             Person(base, accounts[n % len(accounts)], stats, random.Random(n), f"p{n}")  # noqa: S311
             for n in range(args.users)
         ]
-        threads = [threading.Thread(target=p.run, args=(until, tuple(args.think)), daemon=True) for p in people]
-        started = time.monotonic()
+        threads = [
+            threading.Thread(target=p.run, args=(started + args.ramp * n / args.users, until, tuple(args.think)))
+            for n, p in enumerate(people)
+        ]
         for thread in threads:
             thread.start()
-            time.sleep(0.02)  # people arrive over a second, not in one instant
         for thread in threads:
             thread.join(timeout=args.seconds + 120)
         elapsed = time.monotonic() - started
@@ -301,11 +314,19 @@ def main() -> int:
         in_history = set(cursor.fetchall())
     db.close()
     lost = [save for save in stats.saves if save not in in_history]
-    latencies = sorted(stats.latencies)
+
+    def ms(latencies: list[float], share: float) -> int | None:
+        return round(sorted(latencies)[int(len(latencies) * share)] * 1000) if latencies else None
+
+    everything = [seconds for _, seconds in stats.latencies]
+    # Once everyone has arrived and signed in (the password hash is slow on purpose), the steady state.
+    settled = [seconds for at, seconds in stats.latencies if at > started + args.ramp + 15]
     figures = {
         "people": args.users,
         "seconds": round(elapsed),
         "gunicorn_workers": args.workers,
+        "arrival_seconds": args.ramp,
+        "pause_between_steps_seconds": list(args.think),
         "requests": sum(stats.status.values()),
         "requests_per_second": round(sum(stats.status.values()) / elapsed, 1),
         "by_status": {str(k): v for k, v in sorted(stats.status.items())},
@@ -316,15 +337,19 @@ def main() -> int:
         "saves_found_in_history": len(stats.saves) - len(lost),
         "saves_refused_as_conflicts_409": stats.conflicts,
         "moves_accepted": stats.moves,
-        "median_ms_after_sign_in": round(latencies[len(latencies) // 2] * 1000) if latencies else None,
-        "p95_ms_after_sign_in": round(latencies[int(len(latencies) * 0.95)] * 1000) if latencies else None,
+        "median_ms": ms(everything, 0.5),
+        "p95_ms": ms(everything, 0.95),
+        "steady_requests": len(settled),
+        "steady_median_ms": ms(settled, 0.5),
+        "steady_p95_ms": ms(settled, 0.95),
     }
     print(json.dumps(figures, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     for error in stats.errors[:10]:
         print("error:", error, file=sys.stderr)
-    ok = figures["5xx"] == 0 and not lost and figures["failed_connections"] == 0 and figures["saves_accepted"] > 0
+    figures["errors"] = len(stats.errors)
+    ok = not stats.errors and not lost and figures["saves_accepted"] > 0
     print("HELD" if ok else "FAILED")
     return 0 if ok else 1
 
