@@ -202,7 +202,7 @@ class CriterionForm(VersionedForm):
                 "kpi": {"max_length": "Keep the KPI under 200 characters."},
                 "baseline": {"invalid": NUMBER_MESSAGE.format("baseline"), **number_messages},
                 "target": {"invalid": NUMBER_MESSAGE.format("target"), **number_messages},
-                "unit": {"max_length": "Keep the unit short, e.g. %, pupils, days."},
+                "unit": {"max_length": "Keep the unit short, e.g. %%, pupils, days."},
                 "due_date": {"invalid": DATE_MESSAGE.format("date")},
                 "due_term": {"invalid_choice": "Choose the term from the list."},
             },

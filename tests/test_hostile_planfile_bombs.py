@@ -145,3 +145,9 @@ def test_the_import_plan_command_refuses_each_bomb_briefly(demo, tmp_path, text)
     assert message.startswith(f"{path} was not imported; nothing was changed.")
     assert len(message) < 1_000
     assert row_counts() == before
+
+
+def test_control_characters_are_refused_as_unreadable(demo):
+    assert refused("format: smart-trust-plan\nplan:\x1f\n") == [
+        "line 2: the file holds a control character (U+001F) that YAML does not allow"
+    ]

@@ -108,9 +108,16 @@ def check_size(size: int) -> None:
 def load(text: str) -> Any:
     """Parse a plan file's text, or raise PlanFileError with one short message."""
     check_size(len(text) if len(text) > MAX_BYTES else len(text.encode("utf-8", errors="replace")))
-    loader = _PlanLoader(text)
+    loader = None
     try:
+        loader = _PlanLoader(text)  # reads the text at once: a control character is refused here
         return loader.get_single_data()
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        raise PlanFileError(
+            [f"line {line}: the file holds a control character (U+{code:04X}) that YAML does not allow"]
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -121,4 +128,5 @@ def load(text: str) -> Any:
     except RecursionError as exc:  # a last guard: MAX_DEPTH stops nesting long before this
         raise PlanFileError(["the file is nested too deeply to read"]) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
