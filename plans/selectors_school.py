@@ -77,7 +77,16 @@ def step_buttons(*, user, plan: SchoolPlan) -> StepButtons:
     return {"steps": steps, "review_step": next((rule for rule in steps if rule.review_first), None)}
 
 
-def plan_page(*, user, plan: SchoolPlan) -> dict:
+class PlanPage(StepButtons):
+    tree: list[plan_history.PriorityNode]
+    report: smart.Report
+    events: list[PlanEvent]  # each with its log `sentence`
+    signed_off: PlanEvent | None
+    can_edit: bool
+    sees_drafts: bool
+
+
+def plan_page(*, user, plan: SchoolPlan) -> PlanPage:
     """The plan's tree, its SMART report, its log and what this person may do with it."""
     tree = plan_history.plan_tree(plan)
     # Progress is recorded by the plan's writers and leaders on every action, and by each
@@ -104,7 +113,12 @@ def smart_report(*, plan: SchoolPlan) -> smart.Report:
     return smart.report_for_tree(plan_history.plan_tree(plan), plan.academic_year)
 
 
-def signed_off_page(*, plan: SchoolPlan) -> dict:
+class SignedOffPage(TypedDict):
+    event: PlanEvent
+    tree: list[plan_history.PriorityNode]
+
+
+def signed_off_page(*, plan: SchoolPlan) -> SignedOffPage:
     """The plan as it was when the CEO signed it off; 404 if it has not been."""
     event = plan_history.signed_off_at(plan)
     if event is None:
@@ -301,7 +315,16 @@ class ItemVersion(TypedDict):
     values: list[tuple[str, str]]  # (field label, value as the page writes it), in model order
 
 
-def item_history_page(*, user, plan: SchoolPlan, kind: str, item_pk: int) -> dict:
+class ItemHistoryPage(TypedDict):
+    kind: str
+    name: str  # "success criterion"
+    item_pk: int
+    versions: list[ItemVersion]
+    exists: bool  # False once removed: the page offers to put it back
+    can_edit: bool
+
+
+def item_history_page(*, user, plan: SchoolPlan, kind: str, item_pk: int) -> ItemHistoryPage:
     """Every version of one priority, action or success criterion of the plan, newest first, with
     what a restore would put back; 404 if the plan never had it. Three queries however many."""
     if kind not in ITEM_NAMES:
