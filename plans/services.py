@@ -13,6 +13,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from .models import (
@@ -20,6 +21,7 @@ from .models import (
     ActionStatus,
     Evidence,
     Milestone,
+    PlanSeen,
     PlanState,
     PocketGuide,
     Priority,
@@ -300,3 +302,8 @@ def evidence_add(*, action: Action, note: str, link: str, by) -> Evidence:
     _attribute(evidence, by, "Evidence added")
     evidence.save()
     return evidence
+
+
+def plan_seen(*, plan: SchoolPlan, by) -> None:
+    """Mark that `by` has opened the plan now: the sign-off queue counts what changed since."""
+    PlanSeen.objects.update_or_create(user=by, plan=plan, defaults={"seen_at": timezone.now()})

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_GET
 
 from governance import policy
 
-from . import plan_history
+from . import plan_history, services
 from . import selectors_school as selectors
-from .models import PlanSeen, SchoolPlan
+from .models import SchoolPlan
 
 
 def _require_drafts(request: HttpRequest, plan: SchoolPlan) -> None:
@@ -43,7 +43,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.school_plan(user=request.user, pk=pk)
     if policy.is_ceo(request.user):
         # The sign-off queue counts what changed since the CEO last opened the plan.
-        PlanSeen.objects.update_or_create(user=request.user, plan=plan, defaults={"seen_at": timezone.now()})
+        services.plan_seen(plan=plan, by=request.user)
     context = selectors.plan_page(user=request.user, plan=plan)
     return render(request, "plans/school/detail.html", {"plan": plan, **context})
 
