@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.test import Client
+
 from governance.models import User
 from plans import services, workflow
 from plans.models import AcademicYear, PlanKind, SchoolPlan
@@ -19,6 +21,13 @@ STEPS_TO = {
 
 def person(local: str) -> User:
     return User.objects.get(email=demo_email(local))
+
+
+def client_for(local: str) -> Client:
+    """A test client signed in as a demo person; several can be open at once in one test."""
+    client = Client()
+    client.force_login(person(local))
+    return client
 
 
 def sdp(school: str = "saltash", state: str = "draft", *, year: int = 2023, with_action: bool = True) -> SchoolPlan:

@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -29,15 +28,9 @@ from plans.models import (
 )
 from schools.models import School, Trust
 from smart_trust.demo import PEOPLE
-from tests.school_plan_builders import person, sdp
+from tests.school_plan_builders import client_for, person, sdp
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(local: str) -> Client:
-    client = Client()
-    client.force_login(person(local))
-    return client
 
 
 def text_of(response) -> str:

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -26,15 +25,9 @@ from plans.models import (
     SuccessCriterion,
 )
 from schools.models import School, Trust
-from tests.school_plan_builders import person, sdp
+from tests.school_plan_builders import client_for, person, sdp
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(local: str) -> Client:
-    client = Client()
-    client.force_login(person(local))
-    return client
 
 
 def redirect_of(response) -> str:
