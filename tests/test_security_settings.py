@@ -19,6 +19,8 @@ SETTINGS_VARIABLES = {
     "EMAIL_BACKEND", "EMAIL_HOST_PASSWORD", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "BEHIND_TLS_PROXY",
     "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
+    # The browser tests set this in the test process; a deployment never would (async.E001).
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }  # fmt: skip
 PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
