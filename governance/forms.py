@@ -55,9 +55,12 @@ class RoleGrantForm(forms.Form):
     is_link_governor = forms.BooleanField(required=False, label="Link governor")
     link_area = forms.CharField(required=False, max_length=200, label="Link area", help_text="e.g. SEND, safeguarding")
 
-    def __init__(self, *args, trust, **kwargs):
+    def __init__(self, *args, trust, offered_roles: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = School.objects.filter(trust=trust)
+        if offered_roles is not None:
+            # Only what the manager may grant is offered; a role posted by hand is refused by the service.
+            self.fields["role"].choices = [(v, label) for v, label in Role.choices if v in offered_roles]
 
     def clean(self):
         data = super().clean()

@@ -17,11 +17,6 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import Role, RoleAssignment
-
-# The roles whose accounts can change the whole trust: they must use two-factor sign-in when
-# their trust requires it.
-TWO_FACTOR_ROLES = (Role.CEO, Role.TRUSTEE, Role.CENTRAL_TEAM)
 RECOVERY_CODE_COUNT = 10
 # A password accepted but no code given yet: the sign-in waits this long for the code.
 PENDING_SECONDS = 5 * 60
@@ -31,11 +26,6 @@ PENDING = "two_factor_pending"  # {"user": pk, "backend": path, "next": url, "at
 SETUP_REQUIRED = "two_factor_setup_required"
 NEW_RECOVERY_CODES = "two_factor_new_recovery_codes"
 SETUP_KEY = "two_factor_setup_device"
-
-
-def must_use_two_factor(user) -> bool:
-    """The CEO, trustees and the central team of a trust that requires two-factor sign-in."""
-    return RoleAssignment.objects.filter(user=user, role__in=TWO_FACTOR_ROLES, trust__two_factor_required=True).exists()
 
 
 def totp_device(user) -> TOTPDevice | None:

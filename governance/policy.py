@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.db.models import Q, QuerySet
 
-from governance.models import TRUST_ROLES, Role
+from governance.models import TRUST_ROLES, Role, RoleAssignment
 
 if TYPE_CHECKING:
     from schools.models import School
@@ -199,6 +199,29 @@ def person_refusal(by, person, action: str, role: str | None = None) -> str | No
     if ROLE_RANK[role] > mine.rank:
         return f"The {label} role holds more power than yours: you cannot grant or remove it."
     return None
+
+
+def grantable_roles(by, person) -> list[str]:
+    """The roles `by` may grant `person`, in the order of Role: what the grant form offers. The
+    services check each grant again (person_refusal), so a role posted by hand is still refused."""
+    if person.pk is not None and person.pk == by.pk or person_refusal(by, person, "edit") is not None:
+        return []
+    mine = power(by)
+    return [
+        role
+        for role in Role.values
+        if ROLE_RANK[role] <= mine.rank and (role not in GRANTED_ONLY_BY_SUPERUSERS or by.is_superuser)
+    ]
+
+
+# The roles whose accounts can change the whole trust: they must use two-factor sign-in when
+# their trust requires it.
+TWO_FACTOR_ROLES = (Role.CEO, Role.TRUSTEE, Role.CENTRAL_TEAM)
+
+
+def must_use_two_factor(user) -> bool:
+    """The CEO, trustees and the central team of a trust that requires two-factor sign-in."""
+    return RoleAssignment.objects.filter(user=user, role__in=TWO_FACTOR_ROLES, trust__two_factor_required=True).exists()
 
 
 # --- school and business development plans ---------------------------------------------------

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from . import mfa
+from . import mfa, policy
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class SignInView(LoginView):
             }
             return redirect("login_code")
         response = super().form_valid(form)
-        if mfa.must_use_two_factor(user):
+        if policy.must_use_two_factor(user):
             self.request.session[mfa.SETUP_REQUIRED] = True
             messages.info(self.request, "Your trust asks you to set up two-factor sign-in before you go on.")
             return redirect("two_factor_setup")
@@ -117,7 +117,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         "governance/two_factor.html",
         {
             "enabled": mfa.has_two_factor(user),
-            "required": mfa.must_use_two_factor(user),
+            "required": policy.must_use_two_factor(user),
             "codes_left": mfa.recovery_codes_left(user),
             "form": CodeForm(),
         },
@@ -182,7 +182,7 @@ def two_factor_off(request: HttpRequest) -> HttpResponse:
             "governance/two_factor.html",
             {
                 "enabled": True,
-                "required": mfa.must_use_two_factor(user),
+                "required": policy.must_use_two_factor(user),
                 "codes_left": mfa.recovery_codes_left(user),
                 "form": form,
             },
@@ -190,7 +190,7 @@ def two_factor_off(request: HttpRequest) -> HttpResponse:
         )
     mfa.two_factor_turn_off(user=user)
     log.info("Two-factor sign-in turned off for user %s", user.pk)
-    if mfa.must_use_two_factor(user):
+    if policy.must_use_two_factor(user):
         request.session[mfa.SETUP_REQUIRED] = True
         messages.warning(request, "Two-factor sign-in is off. Your trust requires it: set it up again now.")
         return redirect("two_factor_setup")

@@ -113,7 +113,8 @@ def _person_page(request: HttpRequest, person: User, grant_form: RoleGrantForm, 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_people_manager(request)
     person = get_object_or_404(_people(request), pk=pk)
-    return _person_page(request, person, RoleGrantForm(trust=_trust(request)))
+    form = RoleGrantForm(trust=_trust(request), offered_roles=policy.grantable_roles(request.user, person))
+    return _person_page(request, person, form)
 
 
 @login_required

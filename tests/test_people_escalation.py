@@ -215,3 +215,23 @@ def test_the_page_of_someone_above_says_why_and_offers_no_controls(client, centr
     staff = User.objects.get(email=demo_email("staff"))
     html = client.get(reverse("person_detail", args=[staff.pk])).content.decode()
     assert reverse("person_edit", args=[staff.pk]) in html and "You cannot change" not in html
+
+
+def offered_roles(client, target: User) -> list[str]:
+    response = client.get(reverse("person_detail", args=[target.pk]))
+    assert response.status_code == 200
+    form = response.context["grant_form"]
+    return [value for value, _ in form.fields["role"].choices] if form is not None else []
+
+
+def test_the_grant_form_offers_only_the_roles_the_manager_may_grant(client, central_team):
+    staff = person(Role.STAFF, school=School.objects.get(slug="saltash"))
+    offered = offered_roles(client, staff)
+    assert Role.HEADTEACHER in offered and Role.CENTRAL_TEAM in offered
+    assert Role.CEO not in offered  # only a superuser grants it
+    assert offered == [r for r in Role.values if r != Role.CEO]
+
+
+def test_the_grant_form_offers_nothing_for_oneself(client, ceo):
+    assert policy.grantable_roles(ceo, ceo) == []
+    assert Role.HEADTEACHER in policy.grantable_roles(ceo, person(Role.STAFF, school=School.objects.first()))
