@@ -23,6 +23,12 @@ class UserManager(BaseUserManager):
         # Addresses are stored in lower case; people type them any way.
         return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
 
+    def of_trust(self, trust):
+        """The people a trust's managers reach: those with a role in the trust, and people not yet
+        given any role (just added, waiting for one). People of another trust are not among them."""
+        in_trust = RoleAssignment.objects.filter(trust=trust).values("user_id")
+        return self.filter(Q(pk__in=in_trust) | Q(roles__isnull=True)).distinct()
+
     def create_user(self, email: str, password: str | None = None, **extra):
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)

@@ -329,6 +329,7 @@ def read_csv(text: str, *, trust: Trust, by: User | None = None) -> ImportPlan:
 
     emails = {row.email for row in parsed}
     people = {u.email: u for u in User.objects.filter(email__in=emails)}
+    reachable = set(User.objects.of_trust(trust).filter(email__in=emails).values_list("email", flat=True))
     held = {
         (a.user.email, a.role, a.school_id): a
         for a in RoleAssignment.objects.filter(user__email__in=emails, trust=trust).select_related("user")
@@ -337,6 +338,12 @@ def read_csv(text: str, *, trust: Trust, by: User | None = None) -> ImportPlan:
     renamed: set[str] = set()
     for row in parsed:
         person = people.get(row.email)
+        if person is not None and row.email not in reachable:
+            # Another trust's person: the import must neither show nor change them.
+            plan.errors.append(
+                RowError(row.line, "email", "This address belongs to someone outside the trust: check the address.")
+            )
+            continue
         assignment = held.get((row.email, row.role, row.school.pk if row.school else None))
         if assignment is None:
             refusal = _refusal(by, person or User(email=row.email), "grant", row.role)
@@ -387,7 +394,10 @@ def apply(plan: ImportPlan, *, trust: Trust, by: User) -> ImportPlan:
     if not plan.is_valid:
         raise ValueError("Only a file without errors can be imported.")
     reason = "Imported from a CSV file"
-    people: dict[str, User] = {u.email: u for u in User.objects.filter(email__in={r.email for r in plan.rows})}
+    emails = {r.email for r in plan.rows}
+    people: dict[str, User] = {u.email: u for u in User.objects.of_trust(trust).filter(email__in=emails)}
+    if User.objects.filter(email__in=emails).exclude(pk__in=[p.pk for p in people.values()]).exists():
+        raise ValueError("The file names someone outside the trust: check it again before importing.")
     for row in plan.rows:
         person = people.get(row.email)
         if person is None:

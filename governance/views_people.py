@@ -31,11 +31,8 @@ def _trust(request: HttpRequest) -> Trust:
 
 
 def _people(request: HttpRequest):
-    """The people a manager may look up: those with a role in the manager's trust, and people
-    not yet given any role (just added, waiting for one). Anyone else answers 404."""
-    trust = _trust(request)
-    in_trust = RoleAssignment.objects.filter(trust=trust).values("user_id")
-    return User.objects.filter(Q(pk__in=in_trust) | Q(roles__isnull=True)).distinct()
+    """The people a manager may look up (User.objects.of_trust); anyone else answers 404."""
+    return User.objects.of_trust(_trust(request))
 
 
 @login_required

@@ -317,3 +317,20 @@ def test_the_template_download_neutralises_formulas(client, central, monkeypatch
     body = client.get(reverse("people_import_template")).content.decode()
     assert "'=cmd|' /C calc'!A0" in body
     assert "\n=cmd" not in body
+
+
+def test_an_address_of_another_trusts_person_is_refused_and_never_shown_or_changed(client, trust, central):
+    other = Trust.objects.create(name="Other Trust", slug="other")
+    other_school = School.objects.create(trust=other, name="Far School", slug="far", phase="primary", urn="990001")
+    outsider = User.objects.create_user("outsider@example.org", "x", full_name="Owen Outsider")
+    RoleAssignment.objects.create(user=outsider, role=Role.STAFF, trust=other, school=other_school)
+    text = "name,email,school,role\nRenamed Person,outsider@example.org,900001,Staff\n"
+
+    plan = onboarding.read_csv(text, trust=trust, by=central)
+    assert [(e.line, e.column) for e in plan.errors] == [(2, "email")]
+    assert "outside the trust" in plan.errors[0].message
+    page = upload(client, text).content.decode()
+    assert "outside the trust" in page and "Owen Outsider" not in page
+    outsider.refresh_from_db()
+    assert outsider.full_name == "Owen Outsider"
+    assert list(outsider.roles.values_list("trust__slug", flat=True)) == ["other"]
