@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TypedDict
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -244,16 +245,22 @@ def _governor_moments(plans: list[SchoolPlan]) -> dict[int, dict[str, datetime.d
 
 
 def changes_since(*, user, plans: list[SchoolPlan]) -> dict[int, int]:
-    """How many recorded changes each plan's items have had since the person last opened it (all
-    changes when never opened); plans with none are left out. Counted by the database: one query
-    per item type, whatever the number of plans or changes."""
-    seen = PlanSeen.objects.filter(user=user, plan_id=OuterRef("plan_id")).values("seen_at")
+    """How many recorded changes each plan's items have had since the person last opened it; when
+    never opened, since the LGC last agreed it, or else since it was last submitted (the moment the
+    queue's link compares from); a draft never submitted counts them all. Plans with none are left
+    out. Counted by the database: one query per item type, whatever the number of plans or changes."""
+
+    def last(step: str) -> Subquery:
+        events = PlanEvent.objects.filter(plan_id=OuterRef("plan_id"), step=step).order_by("-at", "-pk")
+        return Subquery(events.values("at")[:1])
+
+    seen = Subquery(PlanSeen.objects.filter(user=user, plan_id=OuterRef("plan_id")).values("seen_at"))
     counts: dict[int, int] = {}
     for model in plan_history.ITEM_MODELS.values():
         rows = (
             model.history.filter(plan_id__in=[p.pk for p in plans])
-            .annotate(seen_at=Subquery(seen))
-            .filter(Q(seen_at__isnull=True) | Q(history_date__gt=F("seen_at")))
+            .annotate(since=Coalesce(seen, last(Step.AGREE), last(Step.SUBMIT)))
+            .filter(Q(since__isnull=True) | Q(history_date__gt=F("since")))
             .values("plan_id")
             .annotate(n=Count("history_id"))
             .values_list("plan_id", "n")

@@ -75,22 +75,28 @@ def finalised(plan: SchoolPlan) -> SchoolPlan:
 
 
 def test_a_plan_never_opened_counts_every_change_since_the_lgc_agreed_it(demo):
-    plan = sdp(state="finalised")
+    plan = sdp(state="agreed")  # its priority, action and criterion were written before the LGC agreed
+    action = Action.objects.get(plan=plan)
+    edit(action, "Changed after the LGC agreed")
+    edit(action, "Changed again")
+    plan = workflow.take_step(plan=plan, step="finalise", by=person("head"), comment="")
     [row] = selectors.queue_rows(user=person("ceo"), plans=loaded([plan]))
     assert row["plan"] == plan
     assert row["seen_at"] is None
     assert row["since"] == plan.events.get(step="agree").at
     assert row["since_what"] == "the LGC agreed it"
-    assert row["changes"] == changes_recorded(plan) > 0
+    assert changes_recorded(plan) > 2  # the earlier ones are not counted: the link shows from the agree step
+    assert row["changes"] == 2
     assert [rule.name for rule in row["steps"]] == ["sign_off"]
     assert row["signed_off"] is False
     assert "8 priorities have no actions" in row["report"].summary
 
 
 def test_a_plan_never_opened_and_only_submitted_counts_since_it_was_submitted(demo):
-    plan = sdp(state="submitted")
+    plan = sdp(state="submitted")  # written in draft, before it was submitted; no changes since
     [row] = selectors.queue_rows(user=person("ceo"), plans=loaded([plan]))
     assert row["since"] == plan.events.get(step="submit").at
+    assert changes_recorded(plan) > 0 and row["changes"] == 0
     assert row["since_what"] == "it was submitted"
     assert row["steps"] == []  # the chair of governors agrees it, not the CEO
 
@@ -124,17 +130,15 @@ def test_changes_since_counts_each_plan_for_the_person_asking_only(demo):
     opened, never = sdp(state="agreed"), sdp(school="brunel", state="agreed")
     ceo = person("ceo")
     PlanSeen.objects.create(user=ceo, plan=opened, seen_at=timezone.now())
-    assert selectors.changes_since(user=ceo, plans=[opened, never]) == {never.pk: changes_recorded(never)}
+    edit(Action.objects.get(plan=never), "Changed after the LGC agreed")
+    assert selectors.changes_since(user=ceo, plans=[opened, never]) == {never.pk: 1}  # not the earlier ones
     edit(Action.objects.get(plan=opened), "Changed after the CEO looked")
-    assert selectors.changes_since(user=ceo, plans=[opened, never]) == {
-        opened.pk: 1,
-        never.pk: changes_recorded(never),
-    }
-    # Someone else's look changes nothing for them: the trustee has opened neither.
-    assert selectors.changes_since(user=person("trustee"), plans=[opened, never]) == {
-        opened.pk: changes_recorded(opened),
-        never.pk: changes_recorded(never),
-    }
+    assert selectors.changes_since(user=ceo, plans=[opened, never]) == {opened.pk: 1, never.pk: 1}
+    # Someone else's look changes nothing for them: the trustee has opened neither, so for both
+    # it is the one change since the LGC agreed it.
+    edit(Action.objects.get(plan=opened), "Changed again")
+    assert selectors.changes_since(user=person("trustee"), plans=[opened, never]) == {opened.pk: 2, never.pk: 1}
+    assert selectors.changes_since(user=ceo, plans=[opened, never]) == {opened.pk: 2, never.pk: 1}
 
 
 @pytest.mark.parametrize("size", [2, 6])
