@@ -13,6 +13,7 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from smart_trust import jobs
 from smart_trust.models import Heartbeat, OutboxJob
@@ -109,6 +110,57 @@ def test_a_job_the_broker_refused_waits_and_the_heartbeat_sends_it(db, django_ca
     assert heartbeat() == 1
     assert OutboxJob.objects.count() == 0
     assert Heartbeat.objects.get(name="worker").at > timezone.now() - timezone.timedelta(seconds=5)
+
+
+def test_an_unknown_task_ahead_of_a_good_job_keeps_its_error_and_does_not_block_it(db):
+    gone = OutboxJob.objects.create(task="smart_trust.tasks.renamed_long_ago")
+    good = OutboxJob.objects.create(task=ping.name)
+    assert jobs.drain() == 1
+    assert not OutboxJob.objects.filter(pk=good.pk).exists()  # sent, though queued after the unknown one
+    gone.refresh_from_db()
+    assert gone.attempts == 1
+    assert gone.last_error == "Unknown task smart_trust.tasks.renamed_long_ago: renamed or removed since queued"
+
+
+def test_a_job_that_fails_for_another_reason_is_recorded_and_skipped(db, monkeypatch):
+    bad = OutboxJob.objects.create(task=ping.name)
+    OutboxJob.objects.create(task=ping.name)
+    real = ping.apply_async
+
+    def fail_once(*args, **kwargs):
+        monkeypatch.setattr(ping, "apply_async", real)  # the next job goes through
+        raise TypeError("Object of type Decimal is not JSON serializable")
+
+    monkeypatch.setattr(ping, "apply_async", fail_once)
+    assert jobs.drain() == 1
+    assert list(OutboxJob.objects.values_list("pk", flat=True)) == [bad.pk]  # good was sent
+    bad.refresh_from_db()
+    assert bad.attempts == 1 and bad.last_error == "TypeError: Object of type Decimal is not JSON serializable"
+
+
+@pytest.mark.parametrize(
+    "down",
+    [
+        BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused."),
+        ConnectionRefusedError(111, "Connection refused"),
+        RedisConnectionError("Error 111 connecting to 127.0.0.1:6379."),
+    ],
+)
+def test_a_broker_down_error_stops_the_drain(db, monkeypatch, down):
+    calls = []
+
+    def refuse(*args, **kwargs):
+        calls.append(kwargs)
+        raise down
+
+    monkeypatch.setattr(ping, "apply_async", refuse)
+    first, second = OutboxJob.objects.create(task=ping.name), OutboxJob.objects.create(task=ping.name)
+    assert jobs.drain() == 0
+    assert len(calls) == 1  # the broker is not asked again for every waiting job
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.attempts == 1 and first.last_error.startswith(type(down).__name__)
+    assert second.attempts == 0 and second.last_error == ""
 
 
 def test_health_reports_database_redis_and_worker(client, db, django_assert_max_num_queries):
