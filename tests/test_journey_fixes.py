@@ -450,3 +450,7 @@ def test_the_migration_takes_the_number_off_existing_trust_priorities(demo):
     first.refresh_from_db()
     own.refresh_from_db()
     assert (first.title, own.title) == ("Equitable progress for ALL pupils", "2024 results day")
+    latest = first.history.order_by("-history_date", "-history_id").first()
+    assert latest.title == "Equitable progress for ALL pupils"  # the history agrees with the data
+    assert "Milestone number taken off" in latest.history_change_reason
+    assert own.history.count() == 1  # untouched: only its "added" row

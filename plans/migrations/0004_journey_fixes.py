@@ -9,16 +9,28 @@ progress"), which the page then numbered again; the number goes (the page number
 import re
 
 from django.db import migrations, models
+from django.utils import timezone
 
 NUMBERED = re.compile(r"^\s*\d+(\.\d+)*[.)]\s+")
 
 
 def unnumber_trust_priorities(apps, schema_editor):
+    """Each changed title also gets a history row, so the history (the plan as it was, compare,
+    restore) agrees with the data."""
     Priority = apps.get_model("plans", "Priority")
-    for priority in Priority.objects.exclude(milestone=None).only("pk", "title"):
+    HistoricalPriority = apps.get_model("plans", "HistoricalPriority")
+    now = timezone.now()
+    for priority in Priority.objects.exclude(milestone=None):
         title = NUMBERED.sub("", priority.title)
         if title and title != priority.title:
             Priority.objects.filter(pk=priority.pk).update(title=title)
+            priority.title = title
+            HistoricalPriority.objects.create(
+                **{f.attname: getattr(priority, f.attname) for f in Priority._meta.concrete_fields},
+                history_date=now,
+                history_type="~",
+                history_change_reason="Milestone number taken off the title (the page numbers priorities)",
+            )
 
 
 COMPOSITE_KEYS = [
