@@ -99,6 +99,7 @@ def test_backup_drop_restore_finds_every_plan_item_and_history_row(tmp_path):
         assert before["plans_historicalaction"] >= 1 and before["plans_historicalsuccesscriterion"] >= 1
 
         dump, media_tar = sh("ops/backup.sh").split()
+        assert not list((tmp_path / "backups").glob("*.partial"))  # renamed once complete
         drop(f"{server}/postgres", name)  # the disaster
         shutil.rmtree(tmp_path / "media")
         sh("ops/restore.sh", dump, media_tar)
@@ -108,3 +109,17 @@ def test_backup_drop_restore_finds_every_plan_item_and_history_row(tmp_path):
         assert (tmp_path / "media" / "evidence" / "minutes.txt").read_text() == "Governors' minutes"
     finally:
         drop(f"{server}/postgres", name)
+
+
+def test_restore_refuses_to_unpack_stored_files_into_a_folder_that_is_not_empty(tmp_path):
+    media = tmp_path / "media"
+    (media / "evidence").mkdir(parents=True)
+    (media / "evidence" / "minutes.txt").write_text("Live minutes")
+    archive = tmp_path / "media.tar.gz"
+    subprocess.run(["tar", "-czf", str(archive), "-C", str(media), "."], check=True)  # noqa: S607
+    env = {**os.environ, "MEDIA_ROOT": str(media), "DATABASE_URL": "postgres://postgres@127.0.0.1:1/never_touched"}
+    done = subprocess.run(["ops/restore.sh", str(tmp_path / "db.dump"), str(archive)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"{media} is not empty: restore the stored files into a new or empty folder")
+    assert (media / "evidence" / "minutes.txt").read_text() == "Live minutes"  # refused before the database too
