@@ -245,13 +245,16 @@ def test_see_them_preselects_the_versions_it_compares(demo):
 
 
 def test_a_queue_row_never_opened_links_to_what_changed_since_the_lgc_agreed(demo):
-    plan = sdp(state="finalised")
+    plan = sdp(state="agreed")  # its items were written before the LGC agreed: not counted
     agreed = plan.events.get(step="agree").at
+    action = Action.objects.get(plan=plan)
+    services.item_save(item=action, values={"what": "Changed"}, expected_version=action.version, by=person("head"))
+    workflow.take_step(plan=plan, step="finalise", by=person("head"), comment="")
     queue = client_for("ceo").get(reverse("school_plans:sign_off")).content.decode()
     row = queue[queue.index(plan.get_absolute_url()) :]
     row = row[: row.index("</tr>")]
-    assert "Not opened yet" in row and "See what changed since the LGC agreed it" in row
-    link = re.search(r'href="(/school-plans/\d+/history/\?[^"]+)"', row).group(1).replace("&amp;", "&")
+    assert "Not opened yet: 1 change since the LGC agreed it" in row
+    link = re.search(r'href="(/school-plans/\d+/history/\?[^"]+)">See them', row).group(1).replace("&amp;", "&")
     since = parse_qs(urlsplit(link).query)["from"][0]
     assert datetime.datetime.fromisoformat(since) == agreed
 
