@@ -164,24 +164,34 @@ def priority_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _item_form(request, plan, "priority", Priority(plan=plan), {}, "Add a school priority")
 
 
+# What each kind of item is added under: (the parent's model, the item's model, the item's field for it).
+CHILD_ITEMS = {
+    "action": (Priority, Action, "priority"),
+    "criterion": (Action, SuccessCriterion, "action"),
+}
+
+
+def _child_add(request: HttpRequest, pk: int, parent_pk: int, kind: str, title: str) -> HttpResponse:
+    """Add an action to one of the plan's priorities, or a success criterion to one of its actions:
+    404 if the plan or the parent is not there to see, 403 if the person may not change it."""
+    plan = selectors.school_plan(user=request.user, pk=pk)
+    _require_edit(request, plan)
+    parent_model, item_model, parent_field = CHILD_ITEMS[kind]
+    parent = get_object_or_404(parent_model, pk=parent_pk, plan=plan)
+    item = item_model(plan=plan, **{parent_field: parent})
+    return _item_form(request, plan, kind, item, {"plan": plan}, title, parent=parent)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_add(request: HttpRequest, pk: int, parent_pk: int) -> HttpResponse:
-    plan = selectors.school_plan(user=request.user, pk=pk)
-    _require_edit(request, plan)
-    priority = get_object_or_404(Priority, pk=parent_pk, plan=plan)
-    item = Action(plan=plan, priority=priority)
-    return _item_form(request, plan, "action", item, {"plan": plan}, "Add an action", parent=priority)
+    return _child_add(request, pk, parent_pk, "action", "Add an action")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def criterion_add(request: HttpRequest, pk: int, parent_pk: int) -> HttpResponse:
-    plan = selectors.school_plan(user=request.user, pk=pk)
-    _require_edit(request, plan)
-    action = get_object_or_404(Action, pk=parent_pk, plan=plan)
-    item = SuccessCriterion(plan=plan, action=action)
-    return _item_form(request, plan, "criterion", item, {"plan": plan}, "Add a success criterion", parent=action)
+    return _child_add(request, pk, parent_pk, "criterion", "Add a success criterion")
 
 
 @login_required
