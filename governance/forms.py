@@ -42,7 +42,7 @@ class PersonEditForm(EmailLowercaseMixin, forms.ModelForm):
 
 class RoleGrantForm(forms.Form):
     role = forms.ChoiceField(
-        choices=Role.choices,
+        choices=[("", "Choose a role"), *Role.choices],
         error_messages={"required": "Choose the role.", "invalid_choice": "Choose a role from the list."},
     )
     school = forms.ModelChoiceField(
@@ -60,7 +60,9 @@ class RoleGrantForm(forms.Form):
         self.fields["school"].queryset = School.objects.filter(trust=trust)
         if offered_roles is not None:
             # Only what the manager may grant is offered; a role posted by hand is refused by the service.
-            self.fields["role"].choices = [(v, label) for v, label in Role.choices if v in offered_roles]
+            self.fields["role"].choices = [("", "Choose a role")] + [
+                (v, label) for v, label in Role.choices if v in offered_roles
+            ]
 
     def clean(self):
         data = super().clean()

@@ -46,9 +46,11 @@ class SetupCodeForm(CodeForm):
     )
 
 
-def refusal(check: mfa.CodeCheck) -> str:
+def refusal(check: mfa.CodeCheck, *, setting_up: bool = False) -> str:
     if check.wait_seconds:
         return f"Too many wrong codes. Wait {check.wait_seconds} seconds, then try again."
+    if setting_up:  # no recovery codes exist yet
+        return "That code is not right. Check the app shows this account and the phone's clock is right."
     return "That code is not right. Check the app shows this account, or use a recovery code."
 
 
@@ -138,7 +140,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         check = mfa.check_code_on_new_device(device, form.cleaned_data["code"])
         if check.device is None:
-            form.add_error("code", refusal(check))
+            form.add_error("code", refusal(check, setting_up=True))
         else:
             codes = mfa.two_factor_confirm(device=device)
             otp_login(request, device)
