@@ -18,8 +18,6 @@ import json
 import os
 import random
 import secrets
-import socket
-import subprocess
 import sys
 import textwrap
 import threading
@@ -31,8 +29,8 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import psycopg2
+from serve import database_url, production_env, run, scratch_database, start_gunicorn, stop
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "load-test-password-1"  # noqa: S105 - the scratch database's demo people
 PRIORITIES_PER_PLAN = 5
 
@@ -216,32 +214,6 @@ class Person:
             time.sleep(self.rng.uniform(*think))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run(cmd: list[str], env: dict) -> str:
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    if done.returncode:
-        sys.exit(f"{' '.join(cmd[:3])} failed:\n{done.stdout}{done.stderr}")
-    return done.stdout
-
-
-def scratch_database(url: str) -> str:
-    base = url.split("?")[0]
-    server, name = base.rsplit("/", 1)
-    scratch = f"{name}_load"
-    admin = psycopg2.connect(f"{server}/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{scratch}"')
-    admin.close()
-    return f"{server}/{scratch}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
@@ -251,40 +223,20 @@ def main() -> int:
     parser.add_argument("--ramp", type=float, default=30, help="people arrive evenly over this many seconds")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL server (the load test makes <name>_load beside it).")
 
-    db_url = scratch_database(url)
-    env = {**os.environ, "DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "smart_trust.settings",
-           "PYTHONPATH": str(ROOT), "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(40),
-           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false", "SECURE_HSTS_SECONDS": "0",
-           "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false",
-           "AXES_FAILURE_LIMIT": "1000"}  # fmt: skip
-    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    db_url, _ = scratch_database(database_url(), "_load")
+    env = production_env(db_url, AXES_FAILURE_LIMIT="1000")
     print(f"Preparing {db_url.rsplit('/', 1)[1]}: migrate, demo, a draft SDP at every school...", flush=True)
     run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
     accounts = json.loads(run([sys.executable, "-c", FILL % {"password": PASSWORD, "count": PRIORITIES_PER_PLAN}],
                               env).splitlines()[-1])  # fmt: skip
     run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "smart_trust.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--timeout", "60"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_gunicorn("smart_trust.wsgi:application", env, workers=args.workers)
     stats = Stats()
     try:
-        for _ in range(60):
-            try:
-                urllib.request.urlopen(f"{base}/health/", timeout=5).close()  # noqa: S310 - loopback
-                break
-            except OSError:
-                if server.poll() is not None:
-                    sys.exit(f"gunicorn stopped: {server.stderr.read()}")
-                time.sleep(0.5)
         print(
             f"{args.users} people for {args.seconds:.0f} s (arriving over {args.ramp:.0f} s) against gunicorn "
             f"({args.workers} workers)",
@@ -306,8 +258,7 @@ def main() -> int:
             thread.join(timeout=args.seconds + 120)
         elapsed = time.monotonic() - started
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
     with psycopg2.connect(db_url) as db, db.cursor() as cursor:
         cursor.execute("SELECT id, title FROM plans_historicalpriority")
