@@ -155,8 +155,7 @@ def plan_start(*, user) -> PlanStart:
 
 
 class QueueRow(TypedDict):
-    plan: SchoolPlan
-    report: smart.Report
+    plan: SchoolPlan  # with its current `smart_summary` and `smart_ok`
     seen_at: datetime.datetime | None  # when this person last opened the plan
     since: datetime.datetime | None  # the moment "changes since" counts from, for the history link
     since_what: str  # what that moment was, when the plan was never opened
@@ -191,23 +190,10 @@ def sign_off_queue(*, user, year_slug: str | None) -> SignOffQueue:
 
 
 def queue_rows(*, user, plans: list[SchoolPlan]) -> list[QueueRow]:
-    """One row per plan (its school, trust and year already loaded): its SMART report, what
-    changed since this person last opened it and the steps they may take. Nine queries."""
-    actions = (
-        Action.objects.filter(plan__in=plans)
-        .select_related("lead")
-        .prefetch_related("criteria")
-        .order_by("priority__order", "order", "pk")
-    )
-    by_plan: dict[int, list[Action]] = {p.pk: [] for p in plans}
-    for action in actions:
-        by_plan[action.plan_id].append(action)
-    empty = dict(
-        Priority.objects.filter(plan__in=plans, actions__isnull=True)
-        .values("plan_id")
-        .annotate(n=Count("pk"))
-        .values_list("plan_id", "n")
-    )
+    """One row per plan (its school, trust and year already loaded): its SMART summary, what
+    changed since this person last opened it and the steps they may take. Six queries when every
+    plan's stored summary is current, four more when some must be redone, whatever their number."""
+    refresh_smart_summaries(plans)
     seen = dict(PlanSeen.objects.filter(user=user, plan__in=plans).values_list("plan_id", "seen_at"))
     changed = changes_since(user=user, plans=plans)
     governors = _governor_moments(plans)
@@ -218,7 +204,6 @@ def queue_rows(*, user, plans: list[SchoolPlan]) -> list[QueueRow]:
         rows.append(
             {
                 "plan": p,
-                "report": smart.report_for_actions(by_plan[p.pk], p.academic_year, empty_priorities=empty.get(p.pk, 0)),
                 "seen_at": seen.get(p.pk),
                 # Never opened: what changed since the LGC agreed it (or, before that, since it was submitted).
                 "since": seen.get(p.pk) or moments.get(Step.AGREE) or moments.get(Step.SUBMIT),
@@ -230,6 +215,37 @@ def queue_rows(*, user, plans: list[SchoolPlan]) -> list[QueueRow]:
             }
         )
     return rows
+
+
+def refresh_smart_summaries(plans: list[SchoolPlan]) -> None:
+    """Make each plan's stored SMART summary (`smart_summary`, `smart_ok`) that of its current
+    content. Only plans changed since their summary was made are checked again (three queries for
+    all of them, one to store the results); a queue of unchanged plans costs nothing here.
+
+    The summary is stored with the content version it was computed from: a change that lands
+    while this runs moves the version on, so the next look computes it again."""
+    stale = [p for p in plans if p.smart_version != p.content_version]
+    if not stale:
+        return
+    actions = (
+        Action.objects.filter(plan__in=stale)
+        .select_related("lead")
+        .prefetch_related("criteria")
+        .order_by("priority__order", "order", "pk")
+    )
+    by_plan: dict[int, list[Action]] = {p.pk: [] for p in stale}
+    for action in actions:
+        by_plan[action.plan_id].append(action)
+    empty = dict(
+        Priority.objects.filter(plan__in=stale, actions__isnull=True)
+        .values("plan_id")
+        .annotate(n=Count("pk"))
+        .values_list("plan_id", "n")
+    )
+    for p in stale:
+        report = smart.report_for_actions(by_plan[p.pk], p.academic_year, empty_priorities=empty.get(p.pk, 0))
+        p.smart_summary, p.smart_ok, p.smart_version = report.summary[:300], report.ok, p.content_version
+    SchoolPlan.objects.bulk_update(stale, ["smart_summary", "smart_ok", "smart_version"])
 
 
 def _governor_moments(plans: list[SchoolPlan]) -> dict[int, dict[str, datetime.datetime]]:

@@ -12,7 +12,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -49,13 +49,21 @@ def _attribute(obj, by, reason: str) -> None:
     obj._change_reason = reason[:100]
 
 
+def content_changed(plan_id: int) -> None:
+    """Move the plan's content version on: every write to a plan or its items calls this, in the
+    same transaction, so whatever is kept per version (the SMART summary, cached pages) is redone."""
+    SchoolPlan.objects.filter(pk=plan_id).update(content_version=F("content_version") + 1)
+
+
 def _lock_editable_plan(plan_id: int) -> SchoolPlan:
+    """Lock the plan for a change to its items, refusing one it is past; the change is counted."""
     plan = SchoolPlan.objects.select_for_update().get(pk=plan_id)
     if not plan.is_editable:
         raise PlanLocked(
             f"The plan is {plan.state_phrase}: it cannot be changed"
             + (" unless the CEO reopens it." if plan.state == PlanState.SIGNED_OFF else " at this stage.")
         )
+    content_changed(plan_id)
     return plan
 
 
@@ -155,6 +163,8 @@ def _copied(item, **place):
 
 
 def _create_all(items: list, *, by, reason: str) -> None:
+    for plan_id in {item.plan_id for item in items}:
+        content_changed(plan_id)
     """Insert new items of one kind, and their "added" history records, in two queries."""
     if items:
         bulk_create_with_history(items, type(items[0]), default_user=by, default_change_reason=reason[:100])
@@ -283,6 +293,7 @@ def progress_update(*, action: Action, status: str, note: str = "", link: str = 
     """Record progress on an action in any state of its plan: progress is not the plan's content,
     so a signed-off plan still gathers it. The status change and the evidence are kept in history."""
     current = Action.objects.select_for_update().get(pk=action.pk)
+    content_changed(current.plan_id)
     if current.status != status:
         current.status = status
         current.version += 1
@@ -301,6 +312,7 @@ def evidence_add(*, action: Action, note: str, link: str, by) -> Evidence:
     evidence.full_clean()
     _attribute(evidence, by, "Evidence added")
     evidence.save()
+    content_changed(action.plan_id)
     return evidence
 
 

@@ -176,7 +176,8 @@ def take_step(*, plan: SchoolPlan, step: str, by, comment: str = "") -> SchoolPl
         plan=plan, step=step, from_state=plan.state, to_state=rule.to_state, by=by, at=timezone.now(), comment=comment
     )
     plan.state = rule.to_state
+    plan.content_version += 1  # the state is part of what every page of the plan shows
     plan._history_user = by
     plan._change_reason = f"{rule.done}{': ' + comment if comment else ''}"[:100]
-    plan.save(update_fields=["state", "updated_at"])
+    plan.save(update_fields=["state", "content_version", "updated_at"])
     return plan

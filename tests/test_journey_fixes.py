@@ -171,7 +171,7 @@ def test_the_queue_summary_counts_empty_priorities_too(demo):
     plan = sdp(state="finalised")
     rows = client_for("ceo").get(reverse("school_plans:sign_off")).context["rows"]
     row = next(r for r in rows if r["plan"].pk == plan.pk)
-    assert "8 priorities have no actions" in row["report"].summary
+    assert "8 priorities have no actions" in row["plan"].smart_summary
 
 
 def test_dates_outside_the_plans_year_are_refused_and_flagged(demo):

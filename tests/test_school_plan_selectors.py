@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from governance import policy
-from plans import plan_history, services, workflow
+from plans import plan_history, services, smart, workflow
 from plans import selectors_school as selectors
 from plans.models import Action, PlanSeen, SchoolPlan, SuccessCriterion
 from schools.models import School
@@ -89,7 +89,8 @@ def test_a_plan_never_opened_counts_every_change_since_the_lgc_agreed_it(demo):
     assert row["changes"] == 2
     assert [rule.name for rule in row["steps"]] == ["sign_off"]
     assert row["signed_off"] is False
-    assert "8 priorities have no actions" in row["report"].summary
+    assert "8 priorities have no actions" in row["plan"].smart_summary
+    assert row["plan"].smart_ok is False
 
 
 def test_a_plan_never_opened_and_only_submitted_counts_since_it_was_submitted(demo):
@@ -142,20 +143,50 @@ def test_changes_since_counts_each_plan_for_the_person_asking_only(demo):
 
 
 @pytest.mark.parametrize("size", [2, 6])
-def test_queue_rows_cost_nine_queries_for_two_plans_or_six(demo, django_assert_num_queries, size):
+def test_queue_rows_cost_the_same_queries_for_two_plans_or_six(demo, django_assert_num_queries, size):
     ceo = person("ceo")
     plans = [sdp(school=school) for school in SCHOOLS[:size]]
     for plan in plans[1:]:
         grow(plan, actions=2)
     plans = [finalised(plan) for plan in plans]
     PlanSeen.objects.create(user=ceo, plan=plans[0], seen_at=timezone.now())
-    plans = loaded(plans)
     policy.is_ceo(ceo)  # the person's roles: read once per request, before the page
-    # Actions, their criteria, empty priorities, marks, changes (one per item type), LGC moments.
-    with django_assert_num_queries(9):
+    # Summaries not yet made: actions, their criteria, empty priorities, storing the summaries;
+    # then marks, changes (one per item type), LGC moments.
+    plans = loaded(plans)
+    with django_assert_num_queries(10):
         rows = selectors.queue_rows(user=ceo, plans=plans)
     assert len(rows) == size
     assert all(row["steps"] for row in rows)
+    # The next look finds every summary current and checks no plan again.
+    plans = loaded(plans)
+    with django_assert_num_queries(6):
+        rows = selectors.queue_rows(user=ceo, plans=plans)
+    # The stored summaries are those the plan's own SMART page computes from its tree.
+    for row in rows:
+        plan = row["plan"]
+        report = smart.report_for_tree(plan_history.plan_tree(plan), plan.academic_year)
+        assert (plan.smart_summary, plan.smart_ok) == (report.summary, report.ok)
+
+
+def test_a_stored_smart_summary_is_redone_after_any_change_and_only_then(demo, django_assert_num_queries):
+    ceo = person("ceo")
+    plan = sdp(state="agreed")
+    [row] = selectors.queue_rows(user=ceo, plans=loaded([plan]))
+    before = row["plan"].smart_summary
+    assert "8 priorities have no actions" in before
+    stored = SchoolPlan.objects.get(pk=plan.pk)
+    assert (stored.smart_summary, stored.smart_version) == (before, stored.content_version)
+    # A change the SMART check sees: an action with no criteria under an empty priority.
+    priority = plan.priorities.filter(actions__isnull=True).first()
+    services.item_save(
+        item=Action(plan=plan, priority=priority), values={"what": "New"}, expected_version=None, by=person("head")
+    )
+    [row] = selectors.queue_rows(user=ceo, plans=loaded([plan]))
+    assert "7 priorities have no actions" in row["plan"].smart_summary
+    assert "1 action has no success criteria" in row["plan"].smart_summary
+    stored = SchoolPlan.objects.get(pk=plan.pk)
+    assert stored.smart_version == stored.content_version and stored.smart_summary == row["plan"].smart_summary
 
 
 @pytest.mark.parametrize("size", [1, 6])
@@ -164,8 +195,12 @@ def test_the_sign_off_queue_costs_the_same_queries_for_one_school_or_six(demo, d
     for school in SCHOOLS[:size]:
         sdp(school=school, state="finalised")
     policy.is_ceo(ceo)
-    # The trust, its years, the year's plans, the rows (nine), the schools without an SDP.
-    with django_assert_num_queries(13):
+    # The trust, its years, the year's plans, the rows (ten, making the SMART summaries), the
+    # schools without an SDP; then, the summaries made, four fewer.
+    with django_assert_num_queries(14):
+        page = selectors.sign_off_queue(user=ceo, year_slug=None)
+        missing = list(page["missing"])
+    with django_assert_num_queries(10):
         page = selectors.sign_off_queue(user=ceo, year_slug=None)
         missing = list(page["missing"])
     assert len(page["rows"]) == size

@@ -103,7 +103,15 @@ class SchoolPlan(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    # Goes up by one with every change to the plan or its items (plans.services, plans.workflow):
+    # what is derived from the content (the SMART summary below, cached pages) is valid for one
+    # version and recomputed when it moves on.
+    content_version = models.PositiveIntegerField(default=1, editable=False)
+    # The SMART check's one-line summary, as computed for `smart_version` (see selectors_school).
+    smart_summary = models.CharField(max_length=300, blank=True, editable=False)
+    smart_ok = models.BooleanField(default=False, editable=False)
+    smart_version = models.PositiveIntegerField(default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["content_version", "smart_summary", "smart_ok", "smart_version"])
 
     objects = SchoolPlanQuerySet.as_manager()
 
