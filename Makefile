@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 # Local development runs with DEBUG on; production sets DEBUG=false and a SECRET_KEY.
 export DEBUG ?= true
 
-.PHONY: install run worker test lint check ci demo clean audit backup restore load
+.PHONY: install run worker test lint check ci demo clean audit backup restore load bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,13 @@ LOAD_USERS ?= 50
 LOAD_SECONDS ?= 120
 load: install
 	$(PY) ops/load.py --users $(LOAD_USERS) --seconds $(LOAD_SECONDS)
+
+# The benchmark (ops/bench.py): each main page with the large demo trust under wrk, beside bare
+# Django, written to docs/benchmarks.md. A scratch database (DATABASE_URL's name + "_bench");
+# BENCH_SCHOOLS (120), BENCH_SECONDS (10 a page), BENCH_PAGES=a,b (only those), BENCH_REUSE=1 (keep
+# the database already loaded). Not part of `make test`.
+bench: install
+	$(PY) ops/bench.py
 
 # Known vulnerabilities in the dependencies requirements.txt resolves to (pip-audit, which asks
 # PyPI's vulnerability data). Fails on a finding. Where that data cannot be reached, pip-audit skips
