@@ -290,7 +290,7 @@ def machine() -> dict:
     memory_kb = int(re.search(r"^MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text(), re.MULTILINE).group(1))
     commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
     return {
-        "cpus": os.cpu_count(),
+        "cpus": len(os.sched_getaffinity(0)),  # what nproc says
         "cpu_model": model.group(1).strip() if model else "unknown",
         "memory_gb": round(memory_kb / 1024 / 1024, 1),
         "commit": commit.stdout.strip() or "unknown",
@@ -410,7 +410,10 @@ def main() -> int:
     found = json.loads(run([sys.executable, "-c", DISCOVER], env).splitlines()[-1])
     gaps = [f"{kind} {key}" for kind in ("people", "ids") for key, value in found[kind].items() if value is None]
     if gaps:
-        sys.exit(f"Not in the scratch database: {', '.join(gaps)} (needed by the pages). Found: {found}")
+        sys.exit(
+            f"Not in the scratch database: {', '.join(gaps)} (needed by the pages). Found: {found}"
+            + ("\nIt was reused as it was: run without BENCH_REUSE to load it again." if not fresh else "")
+        )
     people, ids = found["people"], found["ids"]
     paths = {page.name: page.url_path(ids) for page in pages}
     print(f"Measuring {found['data']['sdp']}; {found['data']['schools']} schools.", flush=True)
@@ -480,10 +483,14 @@ def main() -> int:
     print(f"\nBare hello: {number(hello['requests_per_second'])} req/s, p50 {number(hello['p50_ms'])} ms. "
           f"Worker memory (MB): app {memory['app']}, bare {memory['bare']}.")  # fmt: skip
     docs = Path(args.docs)
-    docs.write_text(rewrite_section(docs.read_text() if docs.exists() else None, markdown(figures)))
-    print(f"Written to {docs}" + (f" and {args.json}" if args.json else "") + ".")
+    if pages == PAGES:
+        docs.write_text(rewrite_section(docs.read_text() if docs.exists() else None, markdown(figures)))
+        print(f"Written to {docs}.")
+    else:  # a few pages again: the latest full table stays as it was
+        print(f"{docs} left as it was: only some pages were measured (BENCH_PAGES).")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
+        print(f"Figures in {args.json}.")
     failed = [page["name"] for page in results if not page["ok"]]
     if failed:
         print(f"FAILED under load (non-2xx/3xx or socket errors): {', '.join(failed)}", file=sys.stderr)
