@@ -36,23 +36,32 @@ SECTION_TEXT = {
 
 
 def plan_for(user, slug: str) -> StrategicPlan:
-    """The plan with this slug if the person may see it; otherwise 404 (never reveal a draft).
+    """The plan with this slug if the person may see it; otherwise 404 (never reveal a draft)."""
+    plan = StrategicPlan.objects.select_related("trust").filter(slug=slug).first()
+    if plan is None or not policy.can_view_plan(user, plan):
+        raise Http404("No such plan")
+    return plan
 
-    `plan.sections` is the set of sections that have something to show, from the same query.
-    """
+
+def plan_sections(plan: StrategicPlan) -> set[str]:
+    """The optional sections that have something to show (one query): rows, or only an
+    introduction, which is still a page."""
     has_rows = {
         f"has_{name.replace('-', '_')}": Exists(model.objects.filter(plan=OuterRef("pk")))
         for name, model in SECTION_ROWS.items()
     }
-    plan = StrategicPlan.objects.select_related("trust").annotate(**has_rows).filter(slug=slug).first()
-    if plan is None or not policy.can_view_plan(user, plan):
-        raise Http404("No such plan")
-    plan.sections = {name for name in SECTION_ROWS if getattr(plan, f"has_{name.replace('-', '_')}")}
-    # A section with only its introduction written is still a page.
-    for name, text in SECTION_TEXT.items():
-        if getattr(plan, text):
-            plan.sections.add(name)
-    return plan
+    found = StrategicPlan.objects.filter(pk=plan.pk).annotate(**has_rows).values(*has_rows).get()
+    sections = {name for name in SECTION_ROWS if found[f"has_{name.replace('-', '_')}"]}
+    sections.update(name for name, text in SECTION_TEXT.items() if getattr(plan, text))
+    return sections
+
+
+def aim_heading(plan: StrategicPlan, code: str) -> Aim:
+    """The aim named in the address, with its strand, for the page's title and crumbs; else 404."""
+    aim = plan.aims.select_related("strand").filter(code=code).first()
+    if aim is None:
+        raise Http404("No such aim")
+    return aim
 
 
 def guides_for(user, plan: StrategicPlan) -> list[PocketGuide]:
@@ -119,14 +128,28 @@ def aim_page(plan: StrategicPlan, code: str, user) -> dict:
     }
 
 
-def pocket_guide_for(user, plan: StrategicPlan, year_slug: str) -> PocketGuide:
+def _guides_of_year(user, plan: StrategicPlan, year_slug: str):
     try:
         start_year = int(year_slug.split("-")[0])
     except ValueError:
         raise Http404("No such year") from None
+    return PocketGuide.objects.visible_to(user).filter(plan=plan, academic_year__start_year=start_year)
+
+
+def _found(guide: PocketGuide | None, year_slug: str) -> PocketGuide:
+    if guide is None or guide.academic_year.slug != year_slug:
+        raise Http404("No pocket guide for that year")
+    return guide
+
+
+def pocket_guide_heading(user, plan: StrategicPlan, year_slug: str) -> PocketGuide:
+    """The guide for the page's title and crumbs (one query); 404 as pocket_guide_for."""
+    return _found(_guides_of_year(user, plan, year_slug).select_related("academic_year").first(), year_slug)
+
+
+def pocket_guide_for(user, plan: StrategicPlan, year_slug: str) -> PocketGuide:
     guide = (
-        PocketGuide.objects.visible_to(user)
-        .filter(plan=plan, academic_year__start_year=start_year)
+        _guides_of_year(user, plan, year_slug)
         .select_related("academic_year", "plan")
         .prefetch_related(
             Prefetch(
@@ -142,9 +165,7 @@ def pocket_guide_for(user, plan: StrategicPlan, year_slug: str) -> PocketGuide:
         )
         .first()
     )
-    if guide is None or guide.academic_year.slug != year_slug:
-        raise Http404("No pocket guide for that year")
-    return guide
+    return _found(guide, year_slug)
 
 
 def pocket_guide_page(user, plan: StrategicPlan, year_slug: str) -> dict:

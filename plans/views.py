@@ -6,7 +6,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from . import selectors
+from governance import policy
+
+from . import page_cache, selectors
 from .models import PocketGuide, StrategicPlan
 
 
@@ -48,30 +50,38 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/plan_list.html", {"plans": plans})
 
 
+def _audience(user) -> str:
+    """Who a cached part of a plan page is for: those who see drafts see more (draft guides)."""
+    return "drafts" if policy.sees_drafts(user) else "published"
+
+
 @require_GET
 def contents(request: HttpRequest, plan: str) -> HttpResponse:
     plan_obj = selectors.plan_for(request.user, plan)
-    strands, loose_aims = selectors.strands_with_aims(plan_obj)
-    present = plan_obj.sections
-    return render(
-        request,
-        "plans/contents.html",
-        {
+
+    def context() -> dict:
+        strands, loose_aims = selectors.strands_with_aims(plan_obj)
+        present = selectors.plan_sections(plan_obj)
+        return {
             "plan": plan_obj,
             "strands": strands,
             "loose_aims": loose_aims,
             "guides": selectors.guides_for(request.user, plan_obj),
             "front_sections": [s for s in SECTIONS[:4] if s.slug in present],
             "back_sections": [s for s in SECTIONS[4:] if s.slug in present],
-        },
-    )
+        }
+
+    key = ("contents", plan_obj.pk, page_cache.strategic_version(), _audience(request.user))
+    body = page_cache.rendered(key, "plans/_contents_body.html", context)
+    return render(request, "plans/contents.html", {"plan": plan_obj, "body": body})
 
 
 @require_GET
 def section(request: HttpRequest, plan: str, section: str) -> HttpResponse:
     plan_obj = selectors.plan_for(request.user, plan)
     spec = SECTIONS_BY_SLUG[section]
-    if section not in plan_obj.sections:
+    sections = selectors.plan_sections(plan_obj)
+    if section not in sections:
         raise Http404("This plan has no such section")
     context = {"plan": plan_obj, "section": spec}
     if spec.prefetch:
@@ -81,7 +91,7 @@ def section(request: HttpRequest, plan: str, section: str) -> HttpResponse:
     if section == "principles":
         context["strands"] = plan_obj.strands.prefetch_related("rights__principle")
     # Previous and next among the sections this plan has: never a link to a page it lacks.
-    present = [s for s in SECTIONS if s.slug in plan_obj.sections]
+    present = [s for s in SECTIONS if s.slug in sections]
     index = present.index(spec)
     context["previous_section"] = present[index - 1] if index > 0 else None
     context["next_section"] = present[index + 1] if index + 1 < len(present) else None
@@ -106,12 +116,24 @@ def strand(request: HttpRequest, plan: str, strand: str) -> HttpResponse:
 @require_GET
 def aim(request: HttpRequest, plan: str, aim: str) -> HttpResponse:
     plan_obj = selectors.plan_for(request.user, plan)
-    context = selectors.aim_page(plan_obj, aim, request.user)
-    return render(request, "plans/aim.html", {"plan": plan_obj, **context})
+    aim_obj = selectors.aim_heading(plan_obj, aim)
+    key = ("aim", plan_obj.pk, aim_obj.pk, page_cache.strategic_version(), _audience(request.user))
+    body = page_cache.rendered(
+        key,
+        "plans/_aim_body.html",
+        lambda: {"plan": plan_obj, **selectors.aim_page(plan_obj, aim, request.user)},
+    )
+    return render(request, "plans/aim.html", {"plan": plan_obj, "aim": aim_obj, "body": body})
 
 
 @require_GET
 def pocket_guide(request: HttpRequest, plan: str, year: str) -> HttpResponse:
     plan_obj = selectors.plan_for(request.user, plan)
-    context = selectors.pocket_guide_page(request.user, plan_obj, year)
-    return render(request, "plans/pocket_guide.html", {"plan": plan_obj, **context})
+    guide = selectors.pocket_guide_heading(request.user, plan_obj, year)
+    key = ("pocket-guide", plan_obj.pk, guide.pk, page_cache.strategic_version(), _audience(request.user))
+    body = page_cache.rendered(
+        key,
+        "plans/_pocket_guide_body.html",
+        lambda: {"plan": plan_obj, **selectors.pocket_guide_page(request.user, plan_obj, year)},
+    )
+    return render(request, "plans/pocket_guide.html", {"plan": plan_obj, "guide": guide, "body": body})

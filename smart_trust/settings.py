@@ -214,6 +214,21 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # broker on the local filesystem needs no server and still runs jobs in a separate worker.
 REDIS_URL = env_secret("REDIS_URL")
 CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+# The shared cache (rendered parts of pages per content version, plans.page_cache): Redis, so every
+# web process and every server sees the same entries. Without Redis (the quick start) each process
+# keeps its own; entries are keyed by version, so neither ever serves an outdated page.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "smart-trust",
+            # A cache that does not answer quickly is skipped (page_cache renders instead).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}}}
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
     REDIS_URL or f"file://{BASE_DIR / 'var' / 'celery' / 'results'}"
 )

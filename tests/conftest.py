@@ -22,6 +22,16 @@ def require(condition: bool, what: str) -> None:
     pytest.skip(f"{what} is not installed here (CI installs it)")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the database rolls back after a test, the cache does
+    not, so a page rendered in one test must not be found by the next (plans.page_cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database starts with the demo trust, loaded once per session (it takes a

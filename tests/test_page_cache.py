@@ -1,0 +1,94 @@
+"""The costly part of the plan's pages is kept per content version and audience
+(plans.page_cache): any change to the plan shows on the next request, whoever made it and how;
+someone who may not see drafts never gets a part rendered for someone who may; a cache that is
+down costs a render, never an error."""
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from plans import page_cache
+from plans.models import AcademicYear, Aim, Driver, Milestone, PocketGuide, PocketGuideGroup, Status
+from tests.school_plan_builders import client_for
+
+pytestmark = pytest.mark.django_db
+
+PLAN = "tsp-2022-27"
+AIM_URL = reverse("plans:aim", args=[PLAN, "TSP2"])
+
+
+def test_an_edit_to_an_aim_shows_on_the_next_request(client, demo):
+    assert b"Brand new title" not in client.get(AIM_URL).content
+    aim = Aim.objects.get(code="TSP2", plan__slug=PLAN)
+    aim.title = "Brand new title"
+    aim.save()  # as the administration screens save it
+    assert b"Brand new title" in client.get(AIM_URL).content
+
+
+def test_a_removed_driver_and_a_removed_focus_tick_go_at_once(client, demo):
+    aim = Aim.objects.get(code="TSP2", plan__slug=PLAN)
+    driver = aim.drivers.first()
+    column = aim.focus_columns.first()
+    page = client.get(AIM_URL).content.decode()
+    assert driver.text[:30] in page and f'<span class="focus-tick">{column}</span>' in page
+    before = page_cache.strategic_version()
+    Driver.objects.filter(pk=driver.pk).get().delete()
+    aim.focus_columns.remove(column)  # a many-to-many change, no save() of the aim
+    assert page_cache.strategic_version() != before
+    page = client.get(AIM_URL).content.decode()
+    assert driver.text[:30] not in page
+    assert f'<span class="focus-tick">{column}</span>' not in page
+
+
+def test_reading_does_not_move_the_version(client, demo):
+    client.get(AIM_URL)
+    before = page_cache.strategic_version()
+    client.get(AIM_URL)
+    client.get(reverse("plans:contents", args=[PLAN]))
+    assert page_cache.strategic_version() == before
+
+
+def test_a_draft_guide_rendered_for_the_central_team_is_not_shown_to_anyone_else(client, demo):
+    plan_guide = PocketGuide.objects.get(plan__slug=PLAN, academic_year__start_year=2023)
+    draft = PocketGuide.objects.create(
+        plan=plan_guide.plan,
+        academic_year=AcademicYear.objects.get_or_create(start_year=2024)[0],
+        title="Draft guide for next year",
+        status=Status.DRAFT,
+    )
+    aim = Aim.objects.get(code="TSP2", plan__slug=PLAN)
+    group = PocketGuideGroup.objects.create(guide=draft, name="Learners")
+    Milestone.objects.create(guide=draft, group=group, aim=aim, label="A draft milestone nobody may read yet")
+    contents = reverse("plans:contents", args=[PLAN])
+    central = client_for("central")
+    assert b"A draft milestone nobody may read yet" in central.get(AIM_URL).content
+    assert b"Draft guide for next year" in central.get(contents).content
+    # Rendered for the central team first; the public and staff still get their own.
+    assert b"A draft milestone nobody may read yet" not in client.get(AIM_URL).content
+    assert b"Draft guide for next year" not in client.get(contents).content
+    assert b"A draft milestone nobody may read yet" not in client_for("staff").get(AIM_URL).content
+
+
+class BrokenCache:
+    """A cache backend whose server does not answer."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def get(self, *args, **kwargs):
+        raise ConnectionError("cache down")
+
+    set = get
+
+    def clear(self):
+        pass
+
+    def close(self, **kwargs):
+        pass
+
+
+@override_settings(CACHES={"default": {"BACKEND": "tests.test_page_cache.BrokenCache"}})
+def test_a_cache_that_is_down_costs_a_render_not_an_error_page(client, demo):
+    response = client.get(AIM_URL)
+    assert response.status_code == 200
+    assert Aim.objects.get(code="TSP2", plan__slug=PLAN).title.encode() in response.content
