@@ -83,6 +83,7 @@ DISCOVER = textwrap.dedent(
     import json
     import django
     django.setup()
+    from django.conf import settings
     from django.db.models import Count
     from governance.models import RoleAssignment, User
     from plans.models import Aim, PocketGuide, SchoolPlan, StrategicPlan
@@ -107,7 +108,8 @@ DISCOVER = textwrap.dedent(
                 "sdp": sdp and sdp.pk},
         "data": {"schools": School.objects.count(), "people": User.objects.count(),
                  "sdps": SchoolPlan.objects.filter(kind=PlanKind.SDP).count(),
-                 "sdp": sdp and f"{sdp.title} ({sdp.get_state_display()}, {sdp.actions} actions)"},
+                 "sdp": sdp and f"{sdp.title} ({sdp.get_state_display()}, {sdp.actions} actions)",
+                 "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]},
     }))
     """
 )
@@ -344,7 +346,7 @@ def markdown(figures: dict) -> str:
         f"{m['date']}, commit `{m['commit']}`; {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB memory.",
         f"Data: {d['schools']} schools, {d['people']} people, {d['sdps']} SDPs ({loaded}); "
         f"the SDP measured: {d['sdp']}.",
-        f"gunicorn {s['workers']} sync workers for the app and for bare Django; "
+        f"gunicorn {s['workers']} sync workers for the app (cache: {d['cache']}) and for bare Django; "
         f"`wrk -t{s['wrk_threads']} -c{s['wrk_connections']} -d{s['seconds']}s` a page after "
         f"{s['warm_seconds']} s of warming. Queries counted once a page; size is the body's bytes; the ratio "
         "is the page's p50 over bare Django's p50 for a table of about the same size.",
