@@ -6,7 +6,12 @@ comparison and the SMART check's reasons, so a number reads the same everywhere.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
+
+from django.utils import timezone
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def number(value) -> str:
@@ -36,3 +41,21 @@ def money(value) -> str:
     if value == value.to_integral_value():
         return f"£{value:,.0f}"
     return f"£{value:,.2f}"
+
+
+def moment(value: datetime.datetime | None, seconds: bool = False) -> str:
+    """A moment in the trust's time zone, as the history pages write it: "26 Nov 2026 14:05"
+    (with seconds, "26 Nov 2026 14:05:33"). The same text as Django's date filter with "j M Y H:i"
+    at a fraction of its cost: a plan's history writes hundreds of them."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    text = f"{local.day} {MONTHS[local.month - 1]} {local.year} {local.hour:02d}:{local.minute:02d}"
+    return f"{text}:{local.second:02d}" if seconds else text
+
+
+def moment_iso(value: datetime.datetime | None) -> str:
+    """The moment in ISO 8601, in the trust's time zone (as the date filter's "c")."""
+    if value is None:
+        return ""
+    return (timezone.localtime(value) if timezone.is_aware(value) else value).isoformat()
