@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypedDict
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -195,8 +194,9 @@ def queue_rows(*, user, plans: list[SchoolPlan]) -> list[QueueRow]:
     plan's stored summary is current, four more when some must be redone, whatever their number."""
     refresh_smart_summaries(plans)
     seen = dict(PlanSeen.objects.filter(user=user, plan__in=plans).values_list("plan_id", "seen_at"))
-    changed = changes_since(user=user, plans=plans)
     governors = _governor_moments(plans)
+    since = {p.pk: _since(seen.get(p.pk), governors.get(p.pk, {})) for p in plans}
+    changed = changes_since(user=user, plans=plans, since=since)
     now = timezone.now()
     rows: list[QueueRow] = []
     for p in plans:
@@ -206,7 +206,7 @@ def queue_rows(*, user, plans: list[SchoolPlan]) -> list[QueueRow]:
                 "plan": p,
                 "seen_at": seen.get(p.pk),
                 # Never opened: what changed since the LGC agreed it (or, before that, since it was submitted).
-                "since": seen.get(p.pk) or moments.get(Step.AGREE) or moments.get(Step.SUBMIT),
+                "since": since[p.pk],
                 "since_what": "the LGC agreed it" if Step.AGREE in moments else "it was submitted",
                 "changes": changed.get(p.pk, 0),
                 "now": now,
@@ -260,30 +260,36 @@ def _governor_moments(plans: list[SchoolPlan]) -> dict[int, dict[str, datetime.d
     return moments
 
 
-def changes_since(*, user, plans: list[SchoolPlan]) -> dict[int, int]:
+def changes_since(
+    *, user, plans: list[SchoolPlan], since: dict[int, datetime.datetime | None] | None = None
+) -> dict[int, int]:
     """How many recorded changes each plan's items have had since the person last opened it; when
     never opened, since the LGC last agreed it, or else since it was last submitted (the moment the
     queue's link compares from); a draft never submitted counts them all. Plans with none are left
-    out. Counted by the database: one query per item type, whatever the number of plans or changes."""
-
-    def last(step: str) -> Subquery:
-        events = PlanEvent.objects.filter(plan_id=OuterRef("plan_id"), step=step).order_by("-at", "-pk")
-        return Subquery(events.values("at")[:1])
-
-    seen = Subquery(PlanSeen.objects.filter(user=user, plan_id=OuterRef("plan_id")).values("seen_at"))
+    out. `since` gives those moments when the caller has them (queue_rows), else two queries find
+    them. Counted by the database: one query per item type, whatever the number of plans or changes;
+    each plan's moment is a condition of its own, so the count reads only the rows after it."""
+    if since is None:
+        seen = dict(PlanSeen.objects.filter(user=user, plan__in=plans).values_list("plan_id", "seen_at"))
+        moments = _governor_moments(plans)
+        since = {p.pk: _since(seen.get(p.pk), moments.get(p.pk, {})) for p in plans}
+    everything = [plan_id for plan_id, moment in since.items() if moment is None]
+    after = Q(plan_id__in=everything)
+    for plan_id, moment in since.items():
+        if moment is not None:
+            after |= Q(plan_id=plan_id, history_date__gt=moment)
     counts: dict[int, int] = {}
     for model in plan_history.ITEM_MODELS.values():
-        rows = (
-            model.history.filter(plan_id__in=[p.pk for p in plans])
-            .annotate(since=Coalesce(seen, last(Step.AGREE), last(Step.SUBMIT)))
-            .filter(Q(since__isnull=True) | Q(history_date__gt=F("since")))
-            .values("plan_id")
-            .annotate(n=Count("history_id"))
-            .values_list("plan_id", "n")
-        )
+        rows = model.history.filter(after).values("plan_id").annotate(n=Count("history_id")).values_list("plan_id", "n")
         for plan_id, n in rows:
             counts[plan_id] = counts.get(plan_id, 0) + n
     return counts
+
+
+def _since(seen_at: datetime.datetime | None, moments: dict[str, datetime.datetime]) -> datetime.datetime | None:
+    """What "changed since" counts from: the person's last look, else the LGC's agreement, else
+    the plan's submission; None for a draft never submitted (every change counts)."""
+    return seen_at or moments.get(Step.AGREE) or moments.get(Step.SUBMIT)
 
 
 # --- history ---------------------------------------------------------------------------------
