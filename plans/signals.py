@@ -1,10 +1,14 @@
 """Every write to the strategic plan's content moves its version on (plans.page_cache), whoever
-makes it: the plan file import, the administration screens or a migration. Connected in apps.py."""
+makes it: the plan file import, the administration screens or a migration; and a person's new
+name moves on the version of every school plan that shows it (as an action's lead), so no kept
+page shows the old one. Connected in apps.py."""
 
+from django.conf import settings
+from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from . import page_cache
-from .models import strategic
+from .models import Action, SchoolPlan, strategic
 
 
 def _changed(sender, **kwargs) -> None:
@@ -13,7 +17,15 @@ def _changed(sender, **kwargs) -> None:
     page_cache.strategic_content_changed()
 
 
+def _person_saved(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    if raw or (update_fields is not None and "full_name" not in update_fields):
+        return  # e.g. signing in writes last_login only
+    led = Action.objects.filter(lead=instance).values("plan_id")
+    SchoolPlan.objects.filter(pk__in=led).update(content_version=F("content_version") + 1)
+
+
 def connect() -> None:
+    post_save.connect(_person_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="content-person-name")
     for model in strategic_models():
         post_save.connect(_changed, sender=model, dispatch_uid=f"content-{model._meta.label}-save")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"content-{model._meta.label}-delete")

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from governance import policy
 
-from . import plan_history, services
+from . import page_cache, plan_history, services
 from . import selectors_school as selectors
 from .models import SchoolPlan
 
@@ -64,7 +64,12 @@ def smart_check(request: HttpRequest, pk: int) -> HttpResponse:
 def pocket_guide(request: HttpRequest, pk: int) -> HttpResponse:
     """The school's own pocket guide: its priorities for the year on one page, from the plan."""
     plan = selectors.school_plan(user=request.user, pk=pk)
-    return render(request, "plans/school/pocket_guide.html", {"plan": plan, "tree": plan_history.plan_tree(plan)})
+    body = page_cache.rendered(
+        ("school-pocket-guide", plan.pk, plan.content_version),
+        "plans/school/_pocket_guide_body.html",
+        lambda: {"plan": plan, "tree": plan_history.plan_tree(plan)},
+    )
+    return render(request, "plans/school/pocket_guide.html", {"plan": plan, "body": body})
 
 
 @login_required

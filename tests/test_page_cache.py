@@ -7,9 +7,9 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from plans import page_cache
-from plans.models import AcademicYear, Aim, Driver, Milestone, PocketGuide, PocketGuideGroup, Status
-from tests.school_plan_builders import client_for
+from plans import page_cache, services
+from plans.models import AcademicYear, Action, Aim, Driver, Milestone, PocketGuide, PocketGuideGroup, Status
+from tests.school_plan_builders import client_for, person, sdp
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +92,22 @@ def test_a_cache_that_is_down_costs_a_render_not_an_error_page(client, demo):
     response = client.get(AIM_URL)
     assert response.status_code == 200
     assert Aim.objects.get(code="TSP2", plan__slug=PLAN).title.encode() in response.content
+
+
+def test_a_school_pocket_guide_shows_an_edit_and_a_leads_new_name_at_once(demo):
+    plan = sdp()
+    head = person("head")
+    url = reverse("school_plans:pocket_guide", args=[plan.pk])
+    client = client_for("head")
+    assert b"Weekly library sessions" in client.get(url).content
+    action = Action.objects.get(plan=plan)
+    services.item_save(item=action, values={"what": "Daily reading clubs"}, expected_version=action.version, by=head)
+    page = client.get(url).content
+    assert b"Daily reading clubs" in page and b"Weekly library sessions" not in page
+    head.full_name = "Hannah Eddy-Renamed"
+    head.save()
+    assert b"Hannah Eddy-Renamed" in client.get(url).content
+    head.save(update_fields=["last_login"])  # signing in is not a change to any plan
+    version = type(plan).objects.values_list("content_version", flat=True).get(pk=plan.pk)
+    head.save(update_fields=["last_login"])
+    assert type(plan).objects.values_list("content_version", flat=True).get(pk=plan.pk) == version
