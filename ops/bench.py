@@ -420,6 +420,7 @@ def main() -> int:
     paths = {page.name: page.url_path(ids) for page in pages}
     print(f"Measuring {found['data']['sdp']}; {found['data']['schools']} schools.", flush=True)
 
+    run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)  # production pages need it
     print("Counting queries...", flush=True)
     wanted = [{"name": p.name, "path": paths[p.name], "email": people.get(p.who)} for p in pages]
     counted = subprocess.run([sys.executable, "-c", COUNT_QUERIES], cwd=ROOT, env=env, input=json.dumps(wanted),
@@ -427,7 +428,6 @@ def main() -> int:
     if counted.returncode:
         sys.exit(f"Counting queries failed:\n{counted.stdout}{counted.stderr}")
     queries = json.loads(counted.stdout.splitlines()[-1])
-    run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
 
     bare_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench_bare.settings", "PYTHONPATH": str(ROOT / "ops")}
     app, app_base = start_gunicorn("smart_trust.wsgi:application", env, workers=WORKERS)
