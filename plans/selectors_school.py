@@ -48,6 +48,21 @@ def school_plans(*, user) -> QuerySet[SchoolPlan]:
     return SchoolPlan.objects.visible_to(user).with_last_change().select_related("school", "trust", "academic_year")
 
 
+class PlanList(TypedDict):
+    plans: list[SchoolPlan]
+    year: AcademicYear | None
+    years: list[AcademicYear]
+
+
+def plan_list(*, user, year_slug: str | None) -> PlanList:
+    """The plans the person may see for one year (the one asked for, else the latest), with the
+    years they have plans in: a trust of 120 schools lists 120 plans a year, not every year's."""
+    visible = SchoolPlan.objects.visible_to(user)
+    years = list(AcademicYear.objects.filter(pk__in=visible.values("academic_year")))
+    year = next((y for y in years if y.slug == year_slug), years[-1] if years else None)
+    return {"plans": list(school_plans(user=user).filter(academic_year=year)), "year": year, "years": years}
+
+
 def school_plan(*, user, pk: int) -> SchoolPlan:
     """The plan if the person may see it; otherwise 404, so a draft is never revealed."""
     plan = get_object_or_404(SchoolPlan.objects.select_related("school", "trust", "academic_year"), pk=pk)

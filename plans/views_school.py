@@ -34,7 +34,8 @@ def _require_drafts(request: HttpRequest, plan: SchoolPlan) -> None:
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "plans/school/index.html", {"plans": selectors.school_plans(user=request.user)})
+    page = selectors.plan_list(user=request.user, year_slug=request.GET.get("year"))
+    return render(request, "plans/school/index.html", page)
 
 
 @login_required

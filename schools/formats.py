@@ -54,6 +54,11 @@ def moment(value: datetime.datetime | None, seconds: bool = False) -> str:
     return f"{text}:{local.second:02d}" if seconds else text
 
 
+def day(value: datetime.datetime | None) -> str:
+    """The day of a moment in the trust's time zone: "26 Nov 2026" (the date filter's "j M Y")."""
+    return moment(value).rsplit(" ", 1)[0]
+
+
 def moment_iso(value: datetime.datetime | None) -> str:
     """The moment in ISO 8601, in the trust's time zone (as the date filter's "c")."""
     if value is None:

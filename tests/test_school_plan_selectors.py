@@ -337,3 +337,16 @@ def test_a_draft_is_found_only_by_those_who_may_see_it(demo):
     with pytest.raises(Http404):
         selectors.school_plan(user=person("head.brunel"), pk=draft.pk)
     assert draft not in selectors.school_plans(user=person("head.brunel"))
+
+
+def test_the_plan_list_shows_one_year_the_latest_unless_asked(demo):
+    older, newer = sdp(state="finalised"), sdp(school="brunel", state="finalised", year=2024)
+    ceo = person("ceo")
+    page = selectors.plan_list(user=ceo, year_slug=None)
+    assert page["plans"] == [newer] and page["year"].start_year == 2024
+    assert [y.start_year for y in page["years"]] == [2023, 2024]
+    assert selectors.plan_list(user=ceo, year_slug="2023-24")["plans"] == [older]
+    assert selectors.plan_list(user=ceo, year_slug="1999-00")["plans"] == [newer]  # unknown: the latest
+    # A person sees only the years of the plans they may read.
+    head = selectors.plan_list(user=person("head"), year_slug=None)
+    assert head["plans"] == [older] and [y.start_year for y in head["years"]] == [2023]
