@@ -3,12 +3,16 @@
 someone who may not see drafts never gets a part rendered for someone who may; a cache that is
 down costs a render, never an error."""
 
+import os
+import uuid
+
 import pytest
 from django.test import override_settings
 from django.urls import reverse
 
 from plans import page_cache, services
 from plans.models import AcademicYear, Action, Aim, Driver, Milestone, PocketGuide, PocketGuideGroup, Status
+from tests.conftest import require
 from tests.school_plan_builders import client_for, person, sdp
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +115,24 @@ def test_a_school_pocket_guide_shows_an_edit_and_a_leads_new_name_at_once(demo):
     version = type(plan).objects.values_list("content_version", flat=True).get(pk=plan.pk)
     head.save(update_fields=["last_login"])
     assert type(plan).objects.values_list("content_version", flat=True).get(pk=plan.pk) == version
+
+
+def test_in_production_the_parts_are_kept_in_redis_shared_by_every_web_process(client, demo):
+    """The same page served twice through Django's Redis cache on the machine's Redis: the second
+    answer comes from the entry the first one stored there, where another process would find it."""
+    url = os.environ.get("REDIS_URL", "")
+    require(url.startswith("redis://"), "REDIS_URL (a running Redis)")
+    shared = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+                          "KEY_PREFIX": f"test-{uuid.uuid4()}"}}  # fmt: skip
+    aim = Aim.objects.get(code="TSP2", plan__slug=PLAN)
+    key = f"page:aim:{aim.plan_id}:{aim.pk}:{page_cache.strategic_version()}:published"
+    with override_settings(CACHES=shared):
+        from django.core.cache import cache
+
+        try:
+            first = client.get(AIM_URL).content
+            kept = cache.get(key)
+            assert kept and "Key drivers" in kept
+            assert first == client.get(AIM_URL).content
+        finally:
+            cache.delete(key)  # only ours: clear() would empty the whole Redis database

@@ -13,7 +13,9 @@ PROBE = (
     "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
     "'name': str(settings.DATABASES['default']['NAME']), "
     "'broker': settings.CELERY_BROKER_URL, 'email': settings.EMAIL_BACKEND, "
-    "'hosts': settings.ALLOWED_HOSTS, 'static': settings.STORAGES['staticfiles']['BACKEND']}))"
+    "'hosts': settings.ALLOWED_HOSTS, 'static': settings.STORAGES['staticfiles']['BACKEND'], "
+    "'cache': settings.CACHES['default']['BACKEND'], 'cache_at': settings.CACHES['default'].get('LOCATION', ''), "
+    "'sessions': settings.SESSION_ENGINE}))"
 )
 
 
@@ -35,6 +37,7 @@ def test_quick_start_defaults_need_nothing_installed():
     assert values["name"].endswith("db.sqlite3")
     assert values["broker"] == "filesystem://"
     assert values["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert values["cache"] == "django.core.cache.backends.locmem.LocMemCache"  # one process's own
 
 
 def test_production_values_come_from_the_environment():
@@ -51,6 +54,11 @@ def test_production_values_come_from_the_environment():
     assert values["hosts"] == ["plans.example.org", "www.example.org"]
     assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
     assert values["static"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    # A second web server misses nothing: pages are cached in the shared Redis, sessions (and
+    # sign-in throttling, two-factor devices) live in the database, not in a process or on its disk.
+    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache_at"] == "redis://cache.example:6379/0"
+    assert values["sessions"] == "django.contrib.sessions.backends.db"
 
 
 def test_refuses_to_start_without_secret_key_when_not_debugging():
