@@ -6,7 +6,10 @@ import re
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from smart_trust.demo import demo_email
@@ -92,6 +95,28 @@ def test_a_session_ends_after_an_idle_hour_and_each_request_extends_it(client, d
         response = client.get(reverse("account"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_session_in_use_is_written_at_most_once_a_minute(client, demo):
+    def session_writes() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("account")).status_code == 200
+        return sum(1 for q in queries.captured_queries if q["sql"].startswith('UPDATE "django_session"'))
+
+    with time_machine.travel(datetime.datetime(2024, 1, 8, 9, 0, tzinfo=datetime.UTC), tick=False) as clock:
+        sign_in(client, demo_email("staff"), DEMO_PASSWORD)
+        clock.shift(5)
+        assert session_writes() == 0  # written when signing in, five seconds ago
+        clock.shift(30)
+        assert session_writes() == 0
+        clock.shift(30)
+        assert session_writes() == 1  # over a minute: the expiry moves on
+        assert session_writes() == 0
+    # Someone not signed in never gets a session row by visiting.
+    client.logout()
+    before = Session.objects.count()
+    client.get(reverse("plans:index"))
+    assert Session.objects.count() == before
 
 
 def test_account_page_lists_roles(client, demo):
