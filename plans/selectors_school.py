@@ -22,7 +22,7 @@ from governance import policy
 from schools import formats
 from schools.models import School, Trust
 
-from . import plan_history, services, smart, workflow
+from . import page_cache, plan_history, services, smart, workflow
 from .models import (
     AcademicYear,
     Action,
@@ -288,6 +288,21 @@ def changes_since(
         seen = dict(PlanSeen.objects.filter(user=user, plan__in=plans).values_list("plan_id", "seen_at"))
         moments = _governor_moments(plans)
         since = {p.pk: _since(seen.get(p.pk), moments.get(p.pk, {})) for p in plans}
+    # Kept per plan, content version and moment: a plan that has not changed since it was counted
+    # is not counted again (every change to its items moves its content version on). The versions
+    # are read here, so a caller's older copy of a plan cannot match an outdated count.
+    current = SchoolPlan.objects.filter(pk__in=[p.pk for p in plans]).values_list("pk", "created_at", "content_version")
+    keys = {
+        pk: f"{page_cache.plan_key(pk, created, version)}.{since.get(pk) and since[pk].isoformat()}"
+        for pk, created, version in current
+    }
+    counts = page_cache.kept_many("changes-since", keys, lambda ids: _count_changes({i: since.get(i) for i in ids}))
+    return {plan_id: n for plan_id, n in counts.items() if n}
+
+
+def _count_changes(since: dict[int, datetime.datetime | None]) -> dict[int, int]:
+    """The history rows of each plan's items after its moment (all of them when it has none): one
+    query per item type, each plan's moment a condition of its own."""
     everything = [plan_id for plan_id, moment in since.items() if moment is None]
     after = Q(plan_id__in=everything)
     for plan_id, moment in since.items():

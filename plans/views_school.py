@@ -66,7 +66,7 @@ def pocket_guide(request: HttpRequest, pk: int) -> HttpResponse:
     """The school's own pocket guide: its priorities for the year on one page, from the plan."""
     plan = selectors.school_plan(user=request.user, pk=pk)
     body = page_cache.rendered(
-        ("school-pocket-guide", plan.pk, plan.content_version),
+        ("school-pocket-guide", page_cache.plan_key(plan.pk, plan.created_at, plan.content_version)),
         "plans/school/_pocket_guide_body.html",
         lambda: {"plan": plan, "tree": plan_history.plan_tree(plan)},
     )
