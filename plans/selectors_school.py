@@ -9,6 +9,7 @@ one of these and render; writes are in plans.services and plans.workflow.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypedDict
@@ -16,7 +17,6 @@ from typing import TypedDict
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from governance import policy
 from schools import formats
@@ -174,7 +174,6 @@ class QueueRow(TypedDict):
     since: datetime.datetime | None  # the moment "changes since" counts from, for the history link
     since_what: str  # what that moment was, when the plan was never opened
     changes: int
-    now: datetime.datetime
     steps: list[workflow.StepRule]  # the forward steps this person may take
     signed_off: bool
 
@@ -212,7 +211,6 @@ def queue_rows(*, user, plans: list[SchoolPlan]) -> list[QueueRow]:
     governors = _governor_moments(plans)
     since = {p.pk: _since(seen.get(p.pk), governors.get(p.pk, {})) for p in plans}
     changed = changes_since(user=user, plans=plans, since=since)
-    now = timezone.now()
     rows: list[QueueRow] = []
     for p in plans:
         moments = governors.get(p.pk, {})
@@ -224,12 +222,36 @@ def queue_rows(*, user, plans: list[SchoolPlan]) -> list[QueueRow]:
                 "since": since[p.pk],
                 "since_what": "the LGC agreed it" if Step.AGREE in moments else "it was submitted",
                 "changes": changed.get(p.pk, 0),
-                "now": now,
                 "steps": [rule for rule in workflow.steps_for(user, p) if rule.forward],
                 "signed_off": p.state == PlanState.SIGNED_OFF,
             }
         )
     return rows
+
+
+def queue_rows_key(rows: list[QueueRow]) -> str | None:
+    """What the queue's rendered rows depend on, as a digest: each plan's content version,
+    summary, school, the person's moments, counts and steps. None when a row holds a form (its
+    CSRF token is the person's own, never kept)."""
+    if any(not rule.confirm for row in rows for rule in row["steps"]):
+        return None
+    parts = [
+        (
+            page_cache.plan_key(row["plan"].pk, row["plan"].created_at, row["plan"].content_version),
+            row["plan"].state,
+            row["plan"].smart_summary,
+            row["plan"].smart_ok,
+            row["plan"].owner_name,
+            row["plan"].academic_year.label,
+            row["seen_at"],
+            row["since"],
+            row["since_what"],
+            row["changes"],
+            [rule.name for rule in row["steps"]],
+        )
+        for row in rows
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def refresh_smart_summaries(plans: list[SchoolPlan]) -> None:

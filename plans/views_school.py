@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -24,6 +25,9 @@ from governance import policy
 from . import page_cache, plan_history, services
 from . import selectors_school as selectors
 from .models import SchoolPlan
+
+# The sign-off queue's rows, rendered apart so they can be kept (selectors.queue_rows_key).
+QUEUE_ROWS = "plans/school/_sign_off_rows.html"
 
 
 def _require_drafts(request: HttpRequest, plan: SchoolPlan) -> None:
@@ -81,7 +85,13 @@ def sign_off_queue(request: HttpRequest) -> HttpResponse:
     if not policy.is_ceo(request.user):
         raise PermissionDenied("The sign-off queue is the CEO's.")
     queue = selectors.sign_off_queue(user=request.user, year_slug=request.GET.get("year"))
-    return render(request, "plans/school/sign_off_queue.html", {**queue, "next": reverse("school_plans:sign_off")})
+    rows = {"rows": queue["rows"], "next": reverse("school_plans:sign_off")}
+    key = selectors.queue_rows_key(queue["rows"])
+    if key is None:
+        body = render_to_string(QUEUE_ROWS, rows, request)
+    else:
+        body = page_cache.rendered(("sign-off", request.user.pk, key), QUEUE_ROWS, lambda: rows)
+    return render(request, "plans/school/sign_off_queue.html", {**queue, "table_body": body})
 
 
 def _moment(request: HttpRequest, key: str) -> datetime.datetime | None:
@@ -108,6 +118,8 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
         older, newer = _moment(request, "from"), _moment(request, "to")
     except ValueError as exc:
         return render(request, "400.html", {"message": str(exc)}, status=400)
+    if older and not newer:
+        newer = timezone.now()  # "what changed since": up to now (the sign-off queue's link)
     context = selectors.history_page(plan=plan, older=older, newer=newer)
     return render(request, "plans/school/history.html", {"plan": plan, **context})
 

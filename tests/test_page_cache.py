@@ -5,6 +5,7 @@ down costs a render, never an error."""
 
 import os
 import uuid
+from urllib.parse import unquote
 
 import pytest
 from django.test import override_settings
@@ -136,3 +137,23 @@ def test_in_production_the_parts_are_kept_in_redis_shared_by_every_web_process(c
             assert first == client.get(AIM_URL).content
         finally:
             cache.delete(key)  # only ours: clear() would empty the whole Redis database
+
+
+def test_the_sign_off_queue_shows_a_change_at_once_and_its_link_compares_up_to_now(demo):
+    plan = sdp(state="agreed")
+    ceo = client_for("ceo")
+    queue = reverse("school_plans:sign_off")
+    assert "Not opened yet: 0 changes since the LGC agreed it" in ceo.get(queue).content.decode()
+    action = Action.objects.get(plan=plan)
+    services.item_save(item=action, values={"what": "Changed"}, expected_version=action.version, by=person("head"))
+    page = ceo.get(queue).content.decode()
+    assert "Not opened yet: 1 change since the LGC agreed it" in page
+    link = page.split(f'href="/school-plans/{plan.pk}/history/?from=')[1].split('"')[0]
+    assert "to=" not in link  # the page is kept; a moment of rendering in it would be wrong later
+    history = ceo.get(reverse("school_plans:history", args=[plan.pk]), {"from": unquote(link)})
+    assert history.status_code == 200
+    compared = history.context["compared"]
+    assert compared["from"] < compared["to"] and [line for line in compared["lines"] if "Changed" in str(line)]
+    # Opening the plan is a look: the next queue counts from it.
+    ceo.get(plan.get_absolute_url())
+    assert "0 changes since" in ceo.get(queue).content.decode()

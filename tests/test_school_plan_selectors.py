@@ -117,7 +117,6 @@ def test_a_plan_opened_then_changed_counts_only_the_changes_since(demo):
     [row] = selectors.queue_rows(user=ceo, plans=loaded([plan]))
     assert row["seen_at"] == mark.seen_at == row["since"]
     assert row["changes"] == 2
-    assert row["now"] >= mark.seen_at
 
 
 def test_a_signed_off_plan_says_so_and_offers_no_forward_step(demo):
