@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from governance import policy
 from schools.models import Trust
+from smart_trust.rendered import digest, rendered
 
 from . import onboarding, services
 from .forms import PeopleImportForm, PersonEditForm, PersonForm, RoleGrantForm, RoleRemoveForm
@@ -47,10 +48,15 @@ def people_list(request: HttpRequest) -> HttpResponse:
     if role in Role.values:
         people = people.filter(roles__role=role).distinct()
     page = Paginator(people.prefetch_related("roles__school"), 50).get_page(request.GET.get("page"))
+    shown = [
+        (p.pk, p.full_name, p.email, p.is_active, [(r.role, r.school.name if r.school else "") for r in p.roles.all()])
+        for p in page
+    ]
+    rows = rendered(("people", digest(shown)), "governance/_people_rows.html", lambda: {"page": page})
     return render(
         request,
         "governance/people_list.html",
-        {"page": page, "query": query, "role": role, "roles": Role.choices},
+        {"page": page, "rows": rows, "query": query, "role": role, "roles": Role.choices},
     )
 
 

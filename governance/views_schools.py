@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from governance import policy
 from schools.models import School
+from smart_trust.rendered import digest, rendered
 
 from .models import Role, RoleAssignment
 
@@ -18,10 +19,14 @@ LEADERSHIP = [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.MIDDLE_LEADER]
 @login_required
 def school_list(request: HttpRequest) -> HttpResponse:
     heads = RoleAssignment.objects.filter(role=Role.HEADTEACHER).select_related("user")
-    schools = policy.visible_schools(request.user, School.objects.select_related("trust")).prefetch_related(
-        Prefetch("roles", queryset=heads, to_attr="heads")
+    schools = list(
+        policy.visible_schools(request.user, School.objects.select_related("trust")).prefetch_related(
+            Prefetch("roles", queryset=heads, to_attr="heads")
+        )
     )
-    return render(request, "schools/school_list.html", {"schools": schools})
+    shown = [(s.slug, s.name, s.phase, s.urn, [str(r.user) for r in s.heads]) for s in schools]
+    rows = rendered(("schools", digest(shown)), "schools/_school_rows.html", lambda: {"schools": schools})
+    return render(request, "schools/school_list.html", {"schools": schools, "rows": rows})
 
 
 @require_GET

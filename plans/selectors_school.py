@@ -9,7 +9,6 @@ one of these and render; writes are in plans.services and plans.workflow.
 from __future__ import annotations
 
 import datetime
-import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypedDict
@@ -251,7 +250,7 @@ def queue_rows_key(rows: list[QueueRow]) -> str | None:
         )
         for row in rows
     ]
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+    return page_cache.digest(parts)
 
 
 def refresh_smart_summaries(plans: list[SchoolPlan]) -> None:

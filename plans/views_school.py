@@ -39,7 +39,11 @@ def _require_drafts(request: HttpRequest, plan: SchoolPlan) -> None:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     page = selectors.plan_list(user=request.user, year_slug=request.GET.get("year"))
-    return render(request, "plans/school/index.html", page)
+    shown = [(p.pk, p.owner_name, p.kind, p.academic_year.label, p.state, p.last_changed_at) for p in page["plans"]]
+    rows = page_cache.rendered(
+        ("plan-list", page_cache.digest(shown)), "plans/school/_plan_rows.html", lambda: {"plans": page["plans"]}
+    )
+    return render(request, "plans/school/index.html", {**page, "rows": rows})
 
 
 @login_required

@@ -1,0 +1,69 @@
+"""Rendered parts of pages and computed values, kept in the shared cache under a key that names
+everything they depend on: a content version (plans.page_cache) or a digest of the very data a
+part shows. An entry is never invalidated: a change makes a new key; old entries expire. A cache
+that is down or empty costs only the work it would have saved. Nothing personal that must not be
+shared (a CSRF token) is ever rendered into an entry; an entry that shows a person's own data has
+the person in its key."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+log = logging.getLogger(__name__)
+
+# A day: entries of versions that have moved on go by themselves; a quiet page is rendered daily.
+TIMEOUT = 24 * 60 * 60
+
+
+def digest(parts) -> str:
+    """A key part standing for `parts` (tuples of plain values: what a page part shows)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def kept_many(prefix: str, keys: dict, compute: Callable[[list], dict]) -> dict:
+    """Values kept per key, for many things at once: `keys` maps each thing (a plan's id, say) to
+    the key its value is valid for (its content version and whatever else it depends on). Found
+    ones come from the cache in one round trip; `compute` is called once with the things missing
+    and returns their values, which are kept. A thing `compute` leaves out counts as 0."""
+    names = {thing: f"{prefix}:{key}" for thing, key in keys.items()}
+    try:
+        found = cache.get_many(list(names.values()))
+    except Exception:  # noqa: BLE001 - a cache that is down is a miss, never an error page
+        log.warning("Cache unavailable; computing %s", prefix, exc_info=True)
+        found = {}
+    values = {thing: found[name] for thing, name in names.items() if name in found}
+    missing = [thing for thing in names if thing not in values]
+    if missing:
+        computed = compute(missing)
+        fresh = {thing: computed.get(thing, 0) for thing in missing}
+        values.update(fresh)
+        try:
+            cache.set_many({names[thing]: value for thing, value in fresh.items()}, TIMEOUT)
+        except Exception:  # noqa: BLE001
+            log.warning("Cache unavailable; not keeping %s", prefix, exc_info=True)
+    return values
+
+
+def rendered(key: tuple, template: str, context: Callable[[], dict]) -> SafeString:
+    """`template` rendered with `context()`, from the cache when this key has been rendered
+    before. `key` names the page, the content version(s) and the audience; `context` is called
+    only on a miss, so its queries run only then."""
+    name = "page:" + ":".join(str(part) for part in key)
+    try:
+        html = cache.get(name)
+    except Exception:  # noqa: BLE001 - a cache that is down is a miss, never an error page
+        log.warning("Page cache unavailable; rendering %s", name, exc_info=True)
+        html = None
+    if html is None:
+        html = render_to_string(template, context())
+        try:
+            cache.set(name, html, TIMEOUT)
+        except Exception:  # noqa: BLE001
+            log.warning("Page cache unavailable; not keeping %s", name, exc_info=True)
+    return mark_safe(html)  # noqa: S308 - rendered by our own template, autoescaped
