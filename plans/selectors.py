@@ -61,6 +61,8 @@ def aim_heading(plan: StrategicPlan, code: str) -> Aim:
     aim = plan.aims.select_related("strand").filter(code=code).first()
     if aim is None:
         raise Http404("No such aim")
+    if aim.strand:
+        aim.strand.plan = plan  # its address names the plan: no second read of it
     return aim
 
 

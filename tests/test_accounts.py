@@ -6,9 +6,11 @@ import re
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -137,3 +139,13 @@ def test_changing_the_letter_case_of_the_address_does_not_reset_the_pause(client
     for spelling in (email, "SENIOR@" + email.split("@")[1], "Senior@" + email.split("@")[1]):
         response = sign_in(client, spelling, DEMO_PASSWORD, REMOTE_ADDR="10.0.1.99")
         assert response.status_code == 429, spelling
+
+
+def test_the_sign_in_page_writes_the_fields_the_form_renderer_writes(client, db):
+    blank = Template("{% load crispy_forms_tags %}{{ form|crispy }}").render(Context({"form": AuthenticationForm()}))
+    page = client.get(reverse("login")).content.decode()
+    assert blank.strip() and blank.strip() in page
+    # Typed in and refused: the form as the person sent it, with its message, not the blank one.
+    refused = client.post(reverse("login"), {"username": "nobody@example.org", "password": "wrong"})
+    assert 'value="nobody@example.org"' in refused.content.decode()
+    assert blank.strip() not in refused.content.decode()
