@@ -77,6 +77,36 @@ def test_with_redis_down_queuing_and_health_answer_within_two_seconds_and_the_jo
     assert job.task == "smart_trust.tasks.ping" and job.attempts == 1 and job.last_error
 
 
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_down_the_cached_pages_still_answer_rendered_afresh(demo_live):
+    """The page cache lives in Redis in production: with Redis down, every page is rendered as if
+    nothing were kept (plans.page_cache, smart_trust.rendered), quickly, never an error page."""
+    if connection.vendor == "sqlite":
+        pytest.skip("the subprocess needs a database file it can share")
+    done = run(
+        """
+        import json, time
+        import django
+        django.setup()
+        from django.conf import settings
+        from django.test import Client
+        started = time.monotonic()
+        pages = ["/plans/tsp-2022-27/", "/plans/tsp-2022-27/aims/TSP1/", "/plans/tsp-2022-27/pocket-guide/2023-24/"]
+        answers = [Client().get(page) for page in pages]
+        print(json.dumps({"seconds": time.monotonic() - started, "codes": [a.status_code for a in answers],
+                          "cache": settings.CACHES["default"]["BACKEND"],
+                          "aim": "Key drivers" in answers[1].content.decode()}))
+        """,
+        DATABASE_URL=database_url(),
+        ALLOWED_HOSTS="testserver",
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert result["codes"] == [200, 200, 200] and result["aim"]
+    assert result["seconds"] < 3, result
+
+
 def test_check_worker_with_redis_down_says_so_and_fails_without_a_traceback():
     started = time.monotonic()
     done = subprocess.run(
