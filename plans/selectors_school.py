@@ -59,7 +59,18 @@ def plan_list(*, user, year_slug: str | None) -> PlanList:
     visible = SchoolPlan.objects.visible_to(user)
     years = list(AcademicYear.objects.filter(pk__in=visible.values("academic_year")))
     year = next((y for y in years if y.slug == year_slug), years[-1] if years else None)
-    return {"plans": list(school_plans(user=user).filter(academic_year=year)), "year": year, "years": years}
+    plans = visible.filter(academic_year=year).select_related("school", "trust", "academic_year")
+    return {"plans": list(plans), "year": year, "years": years}
+
+
+def with_last_change(plans: list[SchoolPlan]) -> list[SchoolPlan]:
+    """The plans, each with `last_changed_at` (SchoolPlanQuerySet.with_last_change), in one query."""
+    moments = dict(
+        SchoolPlan.objects.filter(pk__in=[p.pk for p in plans]).with_last_change().values_list("pk", "last_changed_at")
+    )
+    for plan in plans:
+        plan.last_changed_at = moments[plan.pk]
+    return plans
 
 
 def school_plan(*, user, pk: int) -> SchoolPlan:

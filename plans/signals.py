@@ -1,14 +1,15 @@
 """Every write to the strategic plan's content moves its version on (plans.page_cache), whoever
 makes it: the plan file import, the administration screens or a migration; and a person's new
-name moves on the version of every school plan that shows it (as an action's lead), so no kept
-page shows the old one. Connected in apps.py."""
+name moves on the version of every school plan that shows it (as an action's lead, in its
+history), so no kept page shows the old one. Connected in apps.py."""
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from . import page_cache
-from .models import Action, SchoolPlan, strategic
+from .models import Action, PlanEvent, SchoolPlan, strategic
+from .plan_history import ITEM_MODELS
 
 
 def _changed(sender, **kwargs) -> None:
@@ -20,8 +21,13 @@ def _changed(sender, **kwargs) -> None:
 def _person_saved(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
     if raw or (update_fields is not None and "full_name" not in update_fields):
         return  # e.g. signing in writes last_login only
-    led = Action.objects.filter(lead=instance).values("plan_id")
-    SchoolPlan.objects.filter(pk__in=led).update(content_version=F("content_version") + 1)
+    # Where the name shows: as an action's lead, and in a plan's history as who made a change or
+    # took a step. A rename is rare; this looks everywhere once.
+    shown = Q(pk__in=Action.objects.filter(lead=instance).values("plan_id"))
+    shown |= Q(pk__in=PlanEvent.objects.filter(by=instance).values("plan_id"))
+    for model in ITEM_MODELS.values():
+        shown |= Q(pk__in=model.history.filter(history_user=instance).values("plan_id"))
+    SchoolPlan.objects.filter(shown).update(content_version=F("content_version") + 1)
 
 
 def connect() -> None:

@@ -28,6 +28,8 @@ from .models import SchoolPlan
 
 # The sign-off queue's rows, rendered apart so they can be kept (selectors.queue_rows_key).
 QUEUE_ROWS = "plans/school/_sign_off_rows.html"
+# A plan's history, kept per content version and the versions compared.
+HISTORY_BODY = "plans/school/_history_body.html"
 
 
 def _require_drafts(request: HttpRequest, plan: SchoolPlan) -> None:
@@ -39,9 +41,16 @@ def _require_drafts(request: HttpRequest, plan: SchoolPlan) -> None:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     page = selectors.plan_list(user=request.user, year_slug=request.GET.get("year"))
-    shown = [(p.pk, p.owner_name, p.kind, p.academic_year.label, p.state, p.last_changed_at) for p in page["plans"]]
+    # The rows show when each plan last changed: what its content version stands for, so the
+    # costly reading of that moment (from every item's history) is done only for new rows.
+    shown = [
+        (page_cache.plan_key(p.pk, p.created_at, p.content_version), p.owner_name, p.kind, p.academic_year.label)
+        for p in page["plans"]
+    ]
     rows = page_cache.rendered(
-        ("plan-list", page_cache.digest(shown)), "plans/school/_plan_rows.html", lambda: {"plans": page["plans"]}
+        ("plan-list", page_cache.digest(shown)),
+        "plans/school/_plan_rows.html",
+        lambda: {"plans": selectors.with_last_change(page["plans"])},
     )
     return render(request, "plans/school/index.html", {**page, "rows": rows})
 
@@ -122,10 +131,20 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
         older, newer = _moment(request, "from"), _moment(request, "to")
     except ValueError as exc:
         return render(request, "400.html", {"message": str(exc)}, status=400)
-    if older and not newer:
+    up_to_now = older is not None and newer is None
+    if up_to_now:
         newer = timezone.now()  # "what changed since": up to now (the sign-off queue's link)
-    context = selectors.history_page(plan=plan, older=older, newer=newer)
-    return render(request, "plans/school/history.html", {"plan": plan, **context})
+
+    def context() -> dict:
+        return {"plan": plan, **selectors.history_page(plan=plan, older=older, newer=newer)}
+
+    if up_to_now:  # a moment of its own each time: nothing to keep
+        body = render_to_string(HISTORY_BODY, context(), request)
+    else:
+        version = page_cache.plan_key(plan.pk, plan.created_at, plan.content_version)
+        compared = (older and older.isoformat(), newer and newer.isoformat())
+        body = page_cache.rendered(("history", version, *compared), HISTORY_BODY, context)
+    return render(request, "plans/school/history.html", {"plan": plan, "body": body})
 
 
 @login_required

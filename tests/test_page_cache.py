@@ -8,7 +8,9 @@ import uuid
 from urllib.parse import unquote
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from plans import page_cache, services
@@ -157,3 +159,27 @@ def test_the_sign_off_queue_shows_a_change_at_once_and_its_link_compares_up_to_n
     # Opening the plan is a look: the next queue counts from it.
     ceo.get(plan.get_absolute_url())
     assert "0 changes since" in ceo.get(queue).content.decode()
+
+
+def test_a_plans_history_is_kept_yet_shows_a_change_and_a_new_name_at_once(demo):
+    plan = sdp(state="agreed")
+    url = reverse("school_plans:history", args=[plan.pk])
+    ceo, senior = client_for("ceo"), person("senior")
+    assert "Reworded by the senior leader" not in ceo.get(url).content.decode()
+    services.item_save(
+        item=plan.priorities.filter(milestone=None).get(),
+        values={"title": "Reworded by the senior leader"},
+        expected_version=1,
+        by=senior,
+    )
+    page = ceo.get(url).content.decode()
+    assert "Reworded by the senior leader" in page and "Sam Lowe" in page
+    with CaptureQueriesContext(connection) as queries:
+        again = ceo.get(url).content.decode()
+    body = page.index("<h1>History")
+    assert again[body : again.index("</main>")] == page[body : page.index("</main>")]
+    assert not [q for q in queries.captured_queries if "historical" in q["sql"]]  # kept: no history read
+    senior.full_name = "Samantha Lowe"  # leads no action: shown only as who made the change
+    senior.save()
+    page = ceo.get(url).content.decode()
+    assert "Samantha Lowe" in page and "Sam Lowe" not in page
