@@ -17,11 +17,11 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.db.models import F
 
-from smart_trust.rendered import digest, kept_many, rendered
+from smart_trust.rendered import digest, kept, kept_many, rendered
 
 from .models import ContentVersion
 
-__all__ = ["digest", "kept_many", "plan_key", "rendered", "strategic_content_changed", "strategic_version"]
+__all__ = ["digest", "kept", "kept_many", "plan_key", "rendered", "strategic_content_changed", "strategic_version"]
 
 
 def strategic_version() -> str:

@@ -10,6 +10,7 @@ from django.http import Http404
 from governance import policy
 
 from . import models as m
+from . import page_cache
 from .models import Aim, ColumnHeadline, Milestone, PocketGuide, StrategicPlan, Strategy
 
 # Optional sections of a plan: section slug -> the model whose rows make it worth a page.
@@ -36,10 +37,17 @@ SECTION_TEXT = {
 
 
 def plan_for(user, slug: str) -> StrategicPlan:
-    """The plan with this slug if the person may see it; otherwise 404 (never reveal a draft)."""
-    plan = StrategicPlan.objects.select_related("trust").filter(slug=slug).first()
+    """The plan with this slug if the person may see it; otherwise 404 (never reveal a draft).
+
+    The plan's row is kept per version of the plan content (`plan.content_key`, which the pages
+    key their kept parts on): a plan page reads the version, not the plan."""
+    version = page_cache.strategic_version()
+    plan = page_cache.kept(
+        f"plan:{slug}:{version}", lambda: StrategicPlan.objects.select_related("trust").filter(slug=slug).first()
+    )
     if plan is None or not policy.can_view_plan(user, plan):
         raise Http404("No such plan")
+    plan.content_key = version
     return plan
 
 
@@ -58,7 +66,9 @@ def plan_sections(plan: StrategicPlan) -> set[str]:
 
 def aim_heading(plan: StrategicPlan, code: str) -> Aim:
     """The aim named in the address, with its strand, for the page's title and crumbs; else 404."""
-    aim = plan.aims.select_related("strand").filter(code=code).first()
+    aim = page_cache.kept(
+        f"aim:{plan.pk}:{code}:{plan.content_key}", lambda: plan.aims.select_related("strand").filter(code=code).first()
+    )
     if aim is None:
         raise Http404("No such aim")
     if aim.strand:
@@ -145,8 +155,14 @@ def _found(guide: PocketGuide | None, year_slug: str) -> PocketGuide:
 
 
 def pocket_guide_heading(user, plan: StrategicPlan, year_slug: str) -> PocketGuide:
-    """The guide for the page's title and crumbs (one query); 404 as pocket_guide_for."""
-    return _found(_guides_of_year(user, plan, year_slug).select_related("academic_year").first(), year_slug)
+    """The guide for the page's title and crumbs, kept per content version and audience; 404 as
+    pocket_guide_for."""
+    audience = "drafts" if policy.sees_drafts(user) else "published"
+    guide = page_cache.kept(
+        f"guide:{plan.pk}:{year_slug}:{audience}:{plan.content_key}",
+        lambda: _guides_of_year(user, plan, year_slug).select_related("academic_year").first(),
+    )
+    return _found(guide, year_slug)
 
 
 def pocket_guide_for(user, plan: StrategicPlan, year_slug: str) -> PocketGuide:

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from schools.models import Trust
+
 from . import page_cache
 from .models import Action, PlanEvent, SchoolPlan, strategic
 from .plan_history import ITEM_MODELS
@@ -31,6 +33,8 @@ def _person_saved(sender, instance, update_fields=None, raw=False, **kwargs) -> 
 
 
 def connect() -> None:
+    # The trust's name and short name show on the plan's pages too.
+    post_save.connect(_changed, sender=Trust, dispatch_uid="content-trust-save")
     post_save.connect(_person_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="content-person-name")
     for model in strategic_models():
         post_save.connect(_changed, sender=model, dispatch_uid=f"content-{model._meta.label}-save")

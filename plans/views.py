@@ -71,7 +71,7 @@ def contents(request: HttpRequest, plan: str) -> HttpResponse:
             "back_sections": [s for s in SECTIONS[4:] if s.slug in present],
         }
 
-    key = ("contents", plan_obj.pk, page_cache.strategic_version(), _audience(request.user))
+    key = ("contents", plan_obj.pk, plan_obj.content_key, _audience(request.user))
     body = page_cache.rendered(key, "plans/_contents_body.html", context)
     return render(request, "plans/contents.html", {"plan": plan_obj, "body": body})
 
@@ -117,7 +117,7 @@ def strand(request: HttpRequest, plan: str, strand: str) -> HttpResponse:
 def aim(request: HttpRequest, plan: str, aim: str) -> HttpResponse:
     plan_obj = selectors.plan_for(request.user, plan)
     aim_obj = selectors.aim_heading(plan_obj, aim)
-    key = ("aim", plan_obj.pk, aim_obj.pk, page_cache.strategic_version(), _audience(request.user))
+    key = ("aim", plan_obj.pk, aim_obj.pk, plan_obj.content_key, _audience(request.user))
     body = page_cache.rendered(
         key,
         "plans/_aim_body.html",
@@ -130,7 +130,7 @@ def aim(request: HttpRequest, plan: str, aim: str) -> HttpResponse:
 def pocket_guide(request: HttpRequest, plan: str, year: str) -> HttpResponse:
     plan_obj = selectors.plan_for(request.user, plan)
     guide = selectors.pocket_guide_heading(request.user, plan_obj, year)
-    key = ("pocket-guide", plan_obj.pk, guide.pk, page_cache.strategic_version(), _audience(request.user))
+    key = ("pocket-guide", plan_obj.pk, guide.pk, plan_obj.content_key, _audience(request.user))
     body = page_cache.rendered(
         key,
         "plans/_pocket_guide_body.html",

@@ -26,6 +26,24 @@ def digest(parts) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+def kept(name: str, compute: Callable[[], object]):
+    """A value kept under `name` (which names the version it is valid for): from the cache when
+    there, else `compute()`, kept unless it is None. A cache that is down is a miss."""
+    try:
+        value = cache.get(name)
+    except Exception:  # noqa: BLE001 - a cache that is down is a miss, never an error page
+        log.warning("Cache unavailable; computing %s", name, exc_info=True)
+        value = None
+    if value is None:
+        value = compute()
+        if value is not None:
+            try:
+                cache.set(name, value, TIMEOUT)
+            except Exception:  # noqa: BLE001
+                log.warning("Cache unavailable; not keeping %s", name, exc_info=True)
+    return value
+
+
 def kept_many(prefix: str, keys: dict, compute: Callable[[list], dict]) -> dict:
     """Values kept per key, for many things at once: `keys` maps each thing (a plan's id, say) to
     the key its value is valid for (its content version and whatever else it depends on). Found

@@ -14,7 +14,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from plans import page_cache, services
-from plans.models import AcademicYear, Action, Aim, Driver, Milestone, PocketGuide, PocketGuideGroup, Status
+from plans.models import (
+    AcademicYear,
+    Action,
+    Aim,
+    Driver,
+    Milestone,
+    PocketGuide,
+    PocketGuideGroup,
+    Status,
+    StrategicPlan,
+)
 from tests.conftest import require
 from tests.school_plan_builders import client_for, person, sdp
 
@@ -183,3 +193,24 @@ def test_a_plans_history_is_kept_yet_shows_a_change_and_a_new_name_at_once(demo)
     senior.save()
     page = ceo.get(url).content.decode()
     assert "Samantha Lowe" in page and "Sam Lowe" not in page
+
+
+def test_a_plan_page_reads_the_version_not_the_plan_and_shows_a_renamed_trust_at_once(client, demo):
+    contents = reverse("plans:contents", args=[PLAN])
+    client.get(contents)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(contents).content.decode()
+    assert len(queries) == 1 and "contentversion" in queries.captured_queries[0]["sql"]
+    trust = Aim.objects.get(code="TSP2", plan__slug=PLAN).plan.trust
+    assert trust.name in page
+    trust.name = "The Renamed Learning Trust"
+    trust.save()
+    assert "The Renamed Learning Trust" in client.get(contents).content.decode()
+
+
+def test_a_draft_plan_kept_for_one_reader_is_still_hidden_from_another(client, demo):
+    StrategicPlan.objects.filter(slug=PLAN).update(status=Status.DRAFT)
+    page_cache.strategic_content_changed()  # as a save would (update() sends no signal)
+    assert client_for("central").get(AIM_URL).status_code == 200  # kept now, for the central team
+    assert client.get(AIM_URL).status_code == 404  # the public: as if it did not exist
+    assert client_for("staff").get(AIM_URL).status_code == 404
