@@ -15,11 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from governance import policy
 from schools.models import Trust
-from smart_trust.rendered import digest, rendered
+from smart_trust.rendered import data_version, digest, rendered
 
 from . import onboarding, services
 from .forms import PeopleImportForm, PersonEditForm, PersonForm, RoleGrantForm, RoleRemoveForm
 from .models import Role, RoleAssignment, User
+from .signals import PEOPLE
 
 
 def _require_people_manager(request: HttpRequest) -> None:
@@ -40,23 +41,31 @@ def _people(request: HttpRequest):
 @require_http_methods(["GET"])
 def people_list(request: HttpRequest) -> HttpResponse:
     _require_people_manager(request)
-    people = _people(request).order_by("full_name", "email")
+    trust = _trust(request)
+    people = User.objects.of_trust(trust).order_by("full_name", "email")
     query = request.GET.get("q", "").strip()
     role = request.GET.get("role", "")
     if query:
         people = people.filter(Q(full_name__icontains=query) | Q(email__icontains=query))
     if role in Role.values:
         people = people.filter(roles__role=role).distinct()
-    page = Paginator(people.prefetch_related("roles__school"), 50).get_page(request.GET.get("page"))
-    shown = [
-        (p.pk, p.full_name, p.email, p.is_active, [(r.role, r.school.name if r.school else "") for r in p.roles.all()])
-        for p in page
-    ]
-    rows = rendered(("people", digest(shown)), "governance/_people_rows.html", lambda: {"page": page})
+    number = request.GET.get("page", "")
+
+    def context() -> dict:
+        page = Paginator(people.prefetch_related("roles__school"), 50).get_page(number)
+        return {"page": page, "query": query, "role": role}
+
+    # Kept per version of the people data: any change to a person, a role or a school moves it on.
+    key = ("people", data_version(PEOPLE), trust.pk, digest((query, role, number)))
     return render(
         request,
         "governance/people_list.html",
-        {"page": page, "rows": rows, "query": query, "role": role, "roles": Role.choices},
+        {
+            "people_page": rendered(key, "governance/_people_page.html", context),
+            "query": query,
+            "role": role,
+            "roles": Role.choices,
+        },
     )
 
 

@@ -39,6 +39,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from governance.models import Role, RoleAssignment, User
+from governance.signals import PEOPLE
+from plans import page_cache
 from plans.models import (
     AcademicYear,
     Action,
@@ -62,6 +64,7 @@ from plans.models.strategic import Status
 from plans.services import NUMBERED
 from plans.workflow import STEPS
 from schools.models import Phase, School
+from smart_trust.rendered import data_changed
 
 from .demo import DEMO_DOMAIN, SCHOOLS, demo_email, load_demo
 
@@ -325,6 +328,10 @@ def load_large_demo(*, schools: int, years: int = 3, password: str | None = None
         raise LargeDemoRefused(f"--schools must be from {len(SCHOOLS)} (the demo's schools) to {MAX_SCHOOLS}.")
     with transaction.atomic():
         result = _load(schools=schools, years=years, password=password)
+        # Bulk writes send no signals: what pages keep per version of the people and of the plan
+        # content is made outdated here, once.
+        data_changed(PEOPLE)
+        page_cache.strategic_content_changed()
     result.seconds = time.monotonic() - started
     return result
 

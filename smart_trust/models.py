@@ -1,4 +1,7 @@
-"""What the project itself keeps: jobs waiting for the broker, and when a worker last answered."""
+"""What the project itself keeps: jobs waiting for the broker, when a worker last answered, and
+the versions of data that kept page parts are keyed on."""
+
+import uuid
 
 from django.db import models
 
@@ -30,3 +33,17 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class DataVersion(models.Model):
+    """How many times a body of data has changed ("people": every person, role and school), moved
+    on in the same transaction as each change (smart_trust.rendered.data_changed), so what is kept
+    per version is never outdated. `epoch` is new with every new database, so a cache that
+    outlives one never answers for another."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    epoch = models.UUIDField(default=uuid.uuid4, editable=False)
+    number = models.PositiveBigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.epoch}.{self.number}"

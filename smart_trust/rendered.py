@@ -12,13 +12,37 @@ import logging
 from collections.abc import Callable
 
 from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
+
+from .models import DataVersion
 
 log = logging.getLogger(__name__)
 
 # A day: entries of versions that have moved on go by themselves; a quiet page is rendered daily.
 TIMEOUT = 24 * 60 * 60
+
+
+def data_version(name: str) -> str:
+    """The version of a body of data (DataVersion), as a key part: one plain SQL statement (asked
+    on every page that keeps a part on it, where the ORM's building of a query cost more than the
+    answer)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT epoch, number FROM {DataVersion._meta.db_table} WHERE name = %s", [name])  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:
+        made, _ = DataVersion.objects.get_or_create(name=name)
+        row = (made.epoch, made.number)
+    return f"{row[0]}.{row[1]}"
+
+
+def data_changed(name: str) -> None:
+    """Move a body of data's version on, in the caller's transaction."""
+    with transaction.atomic():
+        if not DataVersion.objects.filter(name=name).update(number=F("number") + 1):
+            DataVersion.objects.get_or_create(name=name)
 
 
 def digest(parts) -> str:

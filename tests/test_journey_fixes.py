@@ -8,6 +8,7 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -353,15 +354,24 @@ def test_last_changed_is_the_latest_change_to_the_plan_or_its_items(demo):
 
 def test_the_plan_list_costs_the_same_queries_with_more_plans(demo):
     client = client_for("ceo")
+
+    def counts() -> tuple[int, int]:
+        """Queries when the rows are rendered afresh, then when they are kept."""
+        cache.clear()
+        found = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse("school_plans:index")).status_code == 200
+            found.append(len(queries))
+        return tuple(found)
+
     sdp()
-    assert client.get(reverse("school_plans:index")).status_code == 200
-    with CaptureQueriesContext(connection) as few:
-        assert client.get(reverse("school_plans:index")).status_code == 200
+    client.get(reverse("school_plans:index"))  # the first request after signing in renews the session
+    few = counts()
     sdp("brunel")
     sdp("landulph")
-    with CaptureQueriesContext(connection) as many:
-        assert client.get(reverse("school_plans:index")).status_code == 200
-    assert len(many) == len(few)
+    assert counts() == few
+    assert few[1] < few[0]
 
 
 def test_an_action_must_belong_to_its_prioritys_plan(demo):
