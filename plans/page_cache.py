@@ -17,11 +17,27 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.db.models import F
 
+from governance import policy
 from smart_trust.rendered import digest, kept, kept_many, rendered
 
 from .models import ContentVersion
 
-__all__ = ["digest", "kept", "kept_many", "plan_key", "rendered", "strategic_content_changed", "strategic_version"]
+__all__ = [
+    "audience",
+    "digest",
+    "kept",
+    "kept_many",
+    "plan_key",
+    "rendered",
+    "strategic_content_changed",
+    "strategic_version",
+]
+
+
+def audience(user) -> str:
+    """Whom a kept part of a plan page is for: those who see drafts (draft guides, a draft plan)
+    see more than everyone else."""
+    return "drafts" if policy.sees_drafts(user) else "published"
 
 
 def strategic_version() -> str:

@@ -157,9 +157,8 @@ def _found(guide: PocketGuide | None, year_slug: str) -> PocketGuide:
 def pocket_guide_heading(user, plan: StrategicPlan, year_slug: str) -> PocketGuide:
     """The guide for the page's title and crumbs, kept per content version and audience; 404 as
     pocket_guide_for."""
-    audience = "drafts" if policy.sees_drafts(user) else "published"
     guide = page_cache.kept(
-        f"guide:{plan.pk}:{year_slug}:{audience}:{plan.content_key}",
+        f"guide:{plan.pk}:{year_slug}:{page_cache.audience(user)}:{plan.content_key}",
         lambda: _guides_of_year(user, plan, year_slug).select_related("academic_year").first(),
     )
     return _found(guide, year_slug)

@@ -6,8 +6,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from governance import policy
-
 from . import page_cache, selectors
 from .models import PocketGuide, StrategicPlan
 
@@ -50,11 +48,6 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/plan_list.html", {"plans": plans})
 
 
-def _audience(user) -> str:
-    """Who a cached part of a plan page is for: those who see drafts see more (draft guides)."""
-    return "drafts" if policy.sees_drafts(user) else "published"
-
-
 @require_GET
 def contents(request: HttpRequest, plan: str) -> HttpResponse:
     plan_obj = selectors.plan_for(request.user, plan)
@@ -71,7 +64,7 @@ def contents(request: HttpRequest, plan: str) -> HttpResponse:
             "back_sections": [s for s in SECTIONS[4:] if s.slug in present],
         }
 
-    key = ("contents", plan_obj.pk, plan_obj.content_key, _audience(request.user))
+    key = ("contents", plan_obj.pk, plan_obj.content_key, page_cache.audience(request.user))
     body = page_cache.rendered(key, "plans/_contents_body.html", context)
     return render(request, "plans/contents.html", {"plan": plan_obj, "body": body})
 
@@ -117,7 +110,7 @@ def strand(request: HttpRequest, plan: str, strand: str) -> HttpResponse:
 def aim(request: HttpRequest, plan: str, aim: str) -> HttpResponse:
     plan_obj = selectors.plan_for(request.user, plan)
     aim_obj = selectors.aim_heading(plan_obj, aim)
-    key = ("aim", plan_obj.pk, aim_obj.pk, plan_obj.content_key, _audience(request.user))
+    key = ("aim", plan_obj.pk, aim_obj.pk, plan_obj.content_key, page_cache.audience(request.user))
     body = page_cache.rendered(
         key,
         "plans/_aim_body.html",
@@ -130,7 +123,7 @@ def aim(request: HttpRequest, plan: str, aim: str) -> HttpResponse:
 def pocket_guide(request: HttpRequest, plan: str, year: str) -> HttpResponse:
     plan_obj = selectors.plan_for(request.user, plan)
     guide = selectors.pocket_guide_heading(request.user, plan_obj, year)
-    key = ("pocket-guide", plan_obj.pk, guide.pk, plan_obj.content_key, _audience(request.user))
+    key = ("pocket-guide", plan_obj.pk, guide.pk, plan_obj.content_key, page_cache.audience(request.user))
     body = page_cache.rendered(
         key,
         "plans/_pocket_guide_body.html",
