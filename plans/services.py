@@ -163,9 +163,9 @@ def _copied(item, **place):
 
 
 def _create_all(items: list, *, by, reason: str) -> None:
+    """Insert new items of one kind, and their "added" history records, in two queries."""
     for plan_id in {item.plan_id for item in items}:
         content_changed(plan_id)
-    """Insert new items of one kind, and their "added" history records, in two queries."""
     if items:
         bulk_create_with_history(items, type(items[0]), default_user=by, default_change_reason=reason[:100])
 

@@ -1,13 +1,14 @@
 """Every write to the strategic plan's content moves its version on (plans.page_cache), whoever
-makes it: the plan file import, the administration screens or a migration; and a person's new
-name moves on the version of every school plan that shows it (as an action's lead, in its
-history), so no kept page shows the old one. Connected in apps.py."""
+makes it: the plan file import, the administration screens or a migration; and a new name (a
+person's, as an action's lead or in a plan's history; a school's; the trust's) moves on the
+version of every school plan that shows it, so no kept page shows the old one. Connected in
+apps.py."""
 
 from django.conf import settings
 from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from schools.models import Trust
+from schools.models import School, Trust
 
 from . import page_cache
 from .models import Action, PlanEvent, SchoolPlan, strategic
@@ -32,9 +33,22 @@ def _person_saved(sender, instance, update_fields=None, raw=False, **kwargs) -> 
     SchoolPlan.objects.filter(shown).update(content_version=F("content_version") + 1)
 
 
+def _owner_saved(sender, instance, raw=False, **kwargs) -> None:
+    """A school's or the trust's new name shows on every page of its plans (their titles)."""
+    if raw:
+        return
+    if isinstance(instance, Trust):
+        _changed(sender)  # and on the strategic plan's pages
+        plans = SchoolPlan.objects.filter(trust=instance)
+    else:
+        plans = SchoolPlan.objects.filter(school=instance)
+    plans.update(content_version=F("content_version") + 1)
+
+
 def connect() -> None:
-    # The trust's name and short name show on the plan's pages too.
-    post_save.connect(_changed, sender=Trust, dispatch_uid="content-trust-save")
+    # The trust's and a school's names show on the plans' pages too.
+    post_save.connect(_owner_saved, sender=Trust, dispatch_uid="content-trust-save")
+    post_save.connect(_owner_saved, sender=School, dispatch_uid="content-school-save")
     post_save.connect(_person_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="content-person-name")
     for model in strategic_models():
         post_save.connect(_changed, sender=model, dispatch_uid=f"content-{model._meta.label}-save")

@@ -214,3 +214,15 @@ def test_a_draft_plan_kept_for_one_reader_is_still_hidden_from_another(client, d
     assert client_for("central").get(AIM_URL).status_code == 200  # kept now, for the central team
     assert client.get(AIM_URL).status_code == 404  # the public: as if it did not exist
     assert client_for("staff").get(AIM_URL).status_code == 404
+
+
+def test_a_schools_new_name_shows_at_once_on_its_plans_kept_pages(demo):
+    plan = sdp()
+    url = reverse("school_plans:pocket_guide", args=[plan.pk])
+    client = client_for("head")
+    assert "Saltash Community School" in client.get(url).content.decode()
+    school = plan.school
+    school.name = "Saltash Renamed Academy"
+    school.save()
+    page = client.get(url).content.decode()
+    assert "Saltash Renamed Academy: our priorities" in page
