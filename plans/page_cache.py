@@ -14,13 +14,8 @@ CSRF token) is rendered into it. The page around it (menu, sign-in, forms) is re
 
 from __future__ import annotations
 
-from django.db import connection, transaction
-from django.db.models import F
-
 from governance import policy
-from smart_trust.rendered import digest, kept, kept_many, rendered
-
-from .models import ContentVersion
+from smart_trust.rendered import data_changed, data_version, digest, kept, kept_many, rendered
 
 __all__ = [
     "audience",
@@ -40,28 +35,19 @@ def audience(user) -> str:
     return "drafts" if policy.sees_drafts(user) else "published"
 
 
+# The data version (smart_trust.DataVersion) of the strategic plan's content.
+PLAN_CONTENT = "plan-content"
+
+
 def strategic_version() -> str:
     """The version of the trust's plan content, as a cache key part (one query)."""
-    # Plain SQL: asked on every plan page, and the ORM's building of the query cost more than
-    # the database's answer.
-    with connection.cursor() as cursor:
-        cursor.execute(VERSION_SQL)
-        row = cursor.fetchone()
-    if row is None:
-        made, _ = ContentVersion.objects.get_or_create(pk=1)
-        row = (made.epoch, made.version)
-    return f"{row[0]}.{row[1]}"
-
-
-VERSION_SQL = f"SELECT epoch, version FROM {ContentVersion._meta.db_table} ORDER BY id LIMIT 1"  # noqa: S608 - no input
+    return data_version(PLAN_CONTENT)
 
 
 def strategic_content_changed() -> None:
     """Move the plan content's version on, in the caller's transaction (plans.signals calls it on
     every write to the plan, its aims, strands, pocket guides and the rest)."""
-    with transaction.atomic():
-        if not ContentVersion.objects.update(version=F("version") + 1):
-            ContentVersion.objects.get_or_create(pk=1)
+    data_changed(PLAN_CONTENT)
 
 
 def plan_key(pk: int, created_at, content_version: int) -> str:

@@ -43,8 +43,9 @@ ITEM_NAMES = {"priority": "priority", "action": "action", "criterion": "success 
 
 
 def school_plans(*, user) -> QuerySet[SchoolPlan]:
-    """The plans the person may see, each with when it or any of its items last changed."""
-    return SchoolPlan.objects.visible_to(user).with_last_change().select_related("school", "trust", "academic_year")
+    """The plans the person may see, with their school, trust and year (when each last changed
+    is read by `with_last_change`, for the rows that need it)."""
+    return SchoolPlan.objects.visible_to(user).select_related("school", "trust", "academic_year")
 
 
 class PlanList(TypedDict):
@@ -56,10 +57,10 @@ class PlanList(TypedDict):
 def plan_list(*, user, year_slug: str | None) -> PlanList:
     """The plans the person may see for one year (the one asked for, else the latest), with the
     years they have plans in: a trust of 120 schools lists 120 plans a year, not every year's."""
-    visible = SchoolPlan.objects.visible_to(user)
+    visible = school_plans(user=user)
     years = list(AcademicYear.objects.filter(pk__in=visible.values("academic_year")))
     year = next((y for y in years if y.slug == year_slug), years[-1] if years else None)
-    plans = visible.filter(academic_year=year).select_related("school", "trust", "academic_year")
+    plans = visible.filter(academic_year=year)
     return {"plans": list(plans), "year": year, "years": years}
 
 

@@ -59,12 +59,7 @@ def connect() -> None:
 
 
 def strategic_models() -> list:
-    """The models of plans.models.strategic whose rows are plan content (not their history rows,
-    not the version itself)."""
+    """The models of plans.models.strategic whose rows are plan content (not their history rows)."""
     from django.apps import apps
 
-    return [
-        model
-        for model in apps.get_app_config("plans").get_models()
-        if model.__module__ == strategic.__name__ and model is not strategic.ContentVersion
-    ]
+    return [model for model in apps.get_app_config("plans").get_models() if model.__module__ == strategic.__name__]

@@ -36,10 +36,11 @@ class Heartbeat(models.Model):
 
 
 class DataVersion(models.Model):
-    """How many times a body of data has changed ("people": every person, role and school), moved
-    on in the same transaction as each change (smart_trust.rendered.data_changed), so what is kept
-    per version is never outdated. `epoch` is new with every new database, so a cache that
-    outlives one never answers for another."""
+    """How many times a body of data has changed ("people": every person, role and school;
+    "plan-content": every row of the strategic plan), moved on in the same transaction as each
+    change (smart_trust.rendered.data_changed), so what is kept per version is never outdated.
+    `epoch` is new with every new database, so a cache that outlives one never answers for
+    another."""
 
     name = models.CharField(max_length=40, primary_key=True)
     epoch = models.UUIDField(default=uuid.uuid4, editable=False)

@@ -50,21 +50,24 @@ def digest(parts) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+def _cache(operation: str, *args, default=None):
+    """One call to the cache; a cache that is down answers `default` (a miss, or nothing kept),
+    never an error page."""
+    try:
+        return getattr(cache, operation)(*args)
+    except Exception:  # noqa: BLE001 - the cache saves work; without it the work is done
+        log.warning("Cache unavailable for %s", operation, exc_info=True)
+        return default
+
+
 def kept(name: str, compute: Callable[[], object]):
     """A value kept under `name` (which names the version it is valid for): from the cache when
     there, else `compute()`, kept unless it is None. A cache that is down is a miss."""
-    try:
-        value = cache.get(name)
-    except Exception:  # noqa: BLE001 - a cache that is down is a miss, never an error page
-        log.warning("Cache unavailable; computing %s", name, exc_info=True)
-        value = None
+    value = _cache("get", name)
     if value is None:
         value = compute()
         if value is not None:
-            try:
-                cache.set(name, value, TIMEOUT)
-            except Exception:  # noqa: BLE001
-                log.warning("Cache unavailable; not keeping %s", name, exc_info=True)
+            _cache("set", name, value, TIMEOUT)
     return value
 
 
@@ -74,21 +77,14 @@ def kept_many(prefix: str, keys: dict, compute: Callable[[list], dict]) -> dict:
     ones come from the cache in one round trip; `compute` is called once with the things missing
     and returns their values, which are kept. A thing `compute` leaves out counts as 0."""
     names = {thing: f"{prefix}:{key}" for thing, key in keys.items()}
-    try:
-        found = cache.get_many(list(names.values()))
-    except Exception:  # noqa: BLE001 - a cache that is down is a miss, never an error page
-        log.warning("Cache unavailable; computing %s", prefix, exc_info=True)
-        found = {}
+    found = _cache("get_many", list(names.values()), default={})
     values = {thing: found[name] for thing, name in names.items() if name in found}
     missing = [thing for thing in names if thing not in values]
     if missing:
         computed = compute(missing)
         fresh = {thing: computed.get(thing, 0) for thing in missing}
         values.update(fresh)
-        try:
-            cache.set_many({names[thing]: value for thing, value in fresh.items()}, TIMEOUT)
-        except Exception:  # noqa: BLE001
-            log.warning("Cache unavailable; not keeping %s", prefix, exc_info=True)
+        _cache("set_many", {names[thing]: value for thing, value in fresh.items()}, TIMEOUT)
     return values
 
 
@@ -97,15 +93,5 @@ def rendered(key: tuple, template: str, context: Callable[[], dict]) -> SafeStri
     before. `key` names the page, the content version(s) and the audience; `context` is called
     only on a miss, so its queries run only then."""
     name = "page:" + ":".join(str(part) for part in key)
-    try:
-        html = cache.get(name)
-    except Exception:  # noqa: BLE001 - a cache that is down is a miss, never an error page
-        log.warning("Page cache unavailable; rendering %s", name, exc_info=True)
-        html = None
-    if html is None:
-        html = render_to_string(template, context())
-        try:
-            cache.set(name, html, TIMEOUT)
-        except Exception:  # noqa: BLE001
-            log.warning("Page cache unavailable; not keeping %s", name, exc_info=True)
+    html = kept(name, lambda: render_to_string(template, context()))
     return mark_safe(html)  # noqa: S308 - rendered by our own template, autoescaped

@@ -200,7 +200,7 @@ def test_a_plan_page_reads_the_version_not_the_plan_and_shows_a_renamed_trust_at
     client.get(contents)
     with CaptureQueriesContext(connection) as queries:
         page = client.get(contents).content.decode()
-    assert len(queries) == 1 and "contentversion" in queries.captured_queries[0]["sql"]
+    assert len(queries) == 1 and "dataversion" in queries.captured_queries[0]["sql"]
     trust = Aim.objects.get(code="TSP2", plan__slug=PLAN).plan.trust
     assert trust.name in page
     trust.name = "The Renamed Learning Trust"

@@ -5,7 +5,6 @@ and the 2022-27 plan (8 aims) are both just rows. Lists are ordered by an explic
 """
 
 import re
-import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -495,16 +494,3 @@ class PocketGuideUpdate(Ordered):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.text[:60]}"
-
-
-class ContentVersion(models.Model):
-    """How many times the trust's plan content (any row of this module) has changed: one row,
-    moved on in the same transaction as every change (plans.signals). Pages keep what they render
-    from that content per version (plans.page_cache), so a change is seen at once everywhere.
-    `epoch` is new with every new database, so a cache shared with an earlier one never answers."""
-
-    epoch = models.UUIDField(default=uuid.uuid4, editable=False)
-    version = models.PositiveBigIntegerField(default=1)
-
-    def __str__(self) -> str:
-        return f"{self.epoch}.{self.version}"
