@@ -318,6 +318,68 @@ def is_ceo(user, plan: SchoolPlan | None = None) -> bool:
     return Role.CEO in _roles_at(user, None)
 
 
+# --- termly ratings (reviews) ------------------------------------------------------------------
+# Two voices rate a school plan's actions each term: its leaders' self-assessment (the writers,
+# leaders, and an action's own lead for that action), then its governing body (the school's local
+# governors; the trustees for the trust-wide BDP). Trustees and the CEO rate the trust's aims.
+# Ratings are read by the people who read the plan in draft, and by its staff once it is
+# published only where the trust lets them (reviews.ReviewSettings.staff_see_ratings).
+SELF_ASSESSORS = SCHOOL_PLAN_WRITERS | {Role.MIDDLE_LEADER}
+AIM_RATERS = {Role.TRUSTEE, Role.CEO}
+TERM_KEEPERS = {Role.CENTRAL_TEAM, Role.CEO}
+
+
+def self_assesses(user, plan: SchoolPlan, action: Action | None = None) -> bool:
+    """May record the leaders' self-assessment of the plan's actions (of `action`, when given)."""
+    if writes_school_plan(user, plan):
+        return True
+    if plan.school_id is not None and _roles_at(user, plan.school_id) & SELF_ASSESSORS:
+        return True
+    return action is not None and action.lead_id == getattr(user, "pk", None) and can_view_school_plan(user, plan)
+
+
+def rates_as_governor(user, plan: SchoolPlan) -> bool:
+    """May give the governors' rating: the plan's governing body (see agrees_school_plan)."""
+    return agrees_school_plan(user, plan)
+
+
+def can_view_ratings(user, plan: SchoolPlan, *, staff_allowed: bool) -> bool:
+    """The people who read the plan in draft; its other readers (staff) once it is published and
+    only if the trust lets staff read ratings."""
+    if sees_school_plan_drafts(user, plan) or rates_as_governor(user, plan):
+        return True
+    return staff_allowed and plan.is_published and can_view_school_plan(user, plan)
+
+
+def rates_aims(user) -> bool:
+    """Trustees and the CEO rate each trust aim every term."""
+    return bool(_roles_at(user, None) & AIM_RATERS)
+
+
+def sees_trust_ratings(user) -> bool:
+    """The trust-wide picture (heatmap, Board report, exports): trust-wide roles."""
+    return has_trust_role(user)
+
+
+def can_view_school_ratings(user, school_id: int, *, staff_allowed: bool = False) -> bool:
+    """A school's ratings across its plans (its page by term, its LGC report): trust-wide roles,
+    the school's governors and leaders; its staff where the trust allows."""
+    if has_trust_role(user):
+        return True
+    mine = _roles_at(user, school_id)
+    return bool(mine & SCHOOL_PLAN_DRAFT_READERS) or (staff_allowed and bool(mine))
+
+
+def keeps_terms(user) -> bool:
+    """Sets the terms' dates and rating windows: the central team and the CEO."""
+    return bool(_roles_at(user, None) & TERM_KEEPERS) or bool(getattr(user, "is_superuser", False))
+
+
+def reopens_terms(user) -> bool:
+    """Opens a closed term's ratings again (with a reason): the CEO alone."""
+    return is_ceo(user)
+
+
 # --- one entry point for templates -----------------------------------------------------------
 
 ACTIONS = {
@@ -332,6 +394,10 @@ ACTIONS = {
     "edit_school_plan": lambda user, obj: can_edit_school_plan(user, obj),
     "add_evidence": lambda user, obj: can_add_evidence(user, obj.plan, obj),
     "sign_off_queue": lambda user, obj: is_ceo(user),
+    "see_trust_ratings": lambda user, obj: sees_trust_ratings(user),
+    "rate_aims": lambda user, obj: rates_aims(user),
+    "keep_terms": lambda user, obj: keeps_terms(user),
+    "reopen_terms": lambda user, obj: reopens_terms(user),
 }
 
 
