@@ -15,6 +15,7 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("school-plans/", include("plans.urls_school")),
     path("schools/", include("governance.urls_schools")),
+    path("ratings/", include("reviews.urls")),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
 ]

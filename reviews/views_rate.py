@@ -1,0 +1,196 @@
+"""Rating a plan for a term: one page with every priority and action, each rated with one key or
+click and saved as it is made.
+
+With JavaScript (static/js/rating.js) a rating is posted in the background and the server answers
+with the action's card alone, re-rendered: saved, or with what to fix and the typing kept. Without
+JavaScript the same form posts and the page comes back (at the card, with a message). The page
+shows both voices side by side: the leaders' self-assessment and the governors' rating.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from governance import policy
+from plans import selectors_school
+from plans.models import Action, Priority, SchoolPlan
+
+from . import selectors, services
+from .models import RatingValue, TermDates, Voice
+
+# The key that gives each rating on the page (static/js/rating.js reads them from the labels).
+KEYS = {"red": "R", "amber": "A", "green": "G", "not_yet_due": "N", "complete": "C"}
+
+CARD = "reviews/_rate_card.html"
+PRIORITY_CARD = "reviews/_rate_priority.html"
+
+
+def _staff_allowed(plan: SchoolPlan) -> bool:
+    return services.settings_for(plan.trust).staff_see_ratings
+
+
+def _voices(user, plan: SchoolPlan, lead_ids: set[int]) -> list[str]:
+    """The voices the person may give on this plan, the governors' first."""
+    voices = []
+    if policy.rates_as_governor(user, plan):
+        voices.append(Voice.GOVERNORS)
+    if policy.self_assesses(user, plan) or user.pk in lead_ids:
+        voices.append(Voice.SELF)
+    return voices
+
+
+def _may_rate(user, plan: SchoolPlan, voice: str, item) -> bool:
+    if voice == Voice.GOVERNORS:
+        return policy.rates_as_governor(user, plan)
+    if voice == Voice.SELF:
+        return policy.self_assesses(user, plan, item if isinstance(item, Action) else None)
+    return False
+
+
+def _plan_and_term(request: HttpRequest, pk: int, term: str) -> tuple[SchoolPlan, TermDates]:
+    plan = selectors_school.school_plan(user=request.user, pk=pk)
+    if not policy.can_view_ratings(request.user, plan, staff_allowed=_staff_allowed(plan)):
+        raise PermissionDenied("The ratings of this plan are for its writers, leaders and governors.")
+    return plan, selectors.term_of(plan.academic_year, term)
+
+
+def _sheet_context(request: HttpRequest, plan: SchoolPlan, term: TermDates, voice: str | None) -> dict:
+    sheet = selectors.rating_sheet(plan=plan, term=term)
+    lead_ids = {row.action.lead_id for row in sheet.actions if row.action.lead_id}
+    voices = _voices(request.user, plan, lead_ids)
+    if voice not in voices:
+        voice = voices[0] if voices else None
+    is_open = term.is_open()
+    for n, prow in enumerate(sheet.priorities, start=1):
+        for m, row in enumerate(prow.actions, start=1):
+            row.number = f"{n}.{m}"
+    for row in sheet.actions:
+        row.editable = bool(voice and is_open and _may_rate(request.user, plan, voice, row.action))
+        row.mine = row.governors if voice == Voice.GOVERNORS else row.self_assessment
+        row.form = _form_values(row.mine)
+    for prow in sheet.priorities:
+        prow.editable = bool(voice == Voice.GOVERNORS and is_open)
+        prow.mine = prow.judgement
+        prow.form = _form_values(prow.judgement)
+    rated = sum(1 for row in sheet.actions if row.mine is not None) if voice else 0
+    return {
+        "plan": plan,
+        "sheet": sheet,
+        "term": term,
+        "terms": selectors.terms_of(plan.academic_year),
+        "voice": voice,
+        "voice_label": Voice(voice).label if voice else "",
+        "voices": [(v, Voice(v).label) for v in voices],
+        "is_open": is_open,
+        "open_until": term.open_until(),
+        "rated": rated,
+        "total": len(sheet.actions),
+        "values": [{"value": v, "label": RatingValue(v).label, "key": KEYS[v]} for v in sheet.values],
+        "today": timezone.localdate(),
+        "first_unrated": next((r for r in sheet.actions if r.editable and r.mine is None), None),
+    }
+
+
+@login_required
+@require_GET
+def sheet(request: HttpRequest, pk: int, term: str) -> HttpResponse:
+    plan, term_obj = _plan_and_term(request, pk, term)
+    if not plan.is_published:
+        return render(request, "reviews/rate_not_yet.html", {"plan": plan, "term": term_obj})
+    context = _sheet_context(request, plan, term_obj, request.GET.get("voice"))
+    return render(request, "reviews/rate.html", context)
+
+
+def _is_fetch(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+@login_required
+@require_POST
+def rate_item(request: HttpRequest, pk: int, term: str, kind: str, item_pk: int) -> HttpResponse:
+    plan, term_obj = _plan_and_term(request, pk, term)
+    model = {"action": Action, "priority": Priority}.get(kind)
+    if model is None:
+        raise Http404("Ratings are of actions and priorities.")
+    item = get_object_or_404(model, pk=item_pk, plan=plan)
+    voice = request.POST.get("voice", "")
+    if voice not in (Voice.GOVERNORS, Voice.SELF) or (kind == "priority" and voice != Voice.GOVERNORS):
+        raise Http404("No such voice.")
+    if not _may_rate(request.user, plan, voice, item):
+        raise PermissionDenied("You do not give this rating.")
+    posted = {k: request.POST.get(k, "") for k in ("value", "commentary", "current_value", "evidence")}
+    version = request.POST.get("version", "")
+    errors: dict[str, list[str]] = {}
+    status = 200
+    try:
+        services.rate(
+            term=term_obj,
+            voice=voice,
+            item=item,
+            by=request.user,
+            expected_version=int(version) if version.isdigit() else None,
+            **posted,
+        )
+    except ValidationError as e:
+        errors = e.message_dict if hasattr(e, "error_dict") else {"all": e.messages}
+        status = 400
+    except services.RatingConflict as e:
+        who = e.current.by.full_name or e.current.by.email
+        errors = {
+            "all": [
+                f"{who} rated this {e.current.get_value_display()} since you opened the page; their rating "
+                "is shown. Choose again to replace it."
+            ]
+        }
+        status = 409
+    anchor = f"{kind}-{item.pk}"
+    if not _is_fetch(request):
+        if not errors:
+            messages.success(request, "Rating saved.")
+            url = reverse("reviews:rate", kwargs={"pk": plan.pk, "term": term_obj.term})
+            return redirect(f"{url}?voice={voice}#{anchor}")
+        context = _sheet_context(request, plan, term_obj, voice)
+        _keep_typing(context, kind, item.pk, posted, errors)
+        return render(request, "reviews/rate.html", context, status=status)
+    context = _sheet_context(request, plan, term_obj, voice)
+    row = _keep_typing(context, kind, item.pk, posted if errors else None, errors)
+    template = CARD if kind == "action" else PRIORITY_CARD
+    html = render_to_string(template, {**context, "row": row, "prow": row}, request=request)
+    response = HttpResponse(html, status=status)
+    response["X-Rated"] = str(context["rated"])
+    response["X-Total"] = str(context["total"])
+    return response
+
+
+def _form_values(rating) -> dict:
+    if rating is None:
+        return {"value": "", "commentary": "", "current_value": "", "evidence": "", "version": ""}
+    return {
+        "value": rating.value,
+        "commentary": rating.commentary,
+        "current_value": rating.current_value,
+        "evidence": rating.evidence,
+        "version": rating.version,
+    }
+
+
+def _keep_typing(context: dict, kind: str, pk: int, posted: dict | None, errors: dict):
+    """Put what the person sent back on its card, with what to fix, so nothing typed is lost."""
+    if kind == "action":
+        row = next(r for r in context["sheet"].actions if r.action.pk == pk)
+    else:
+        row = next(p for p in context["sheet"].priorities if p.priority.pk == pk)
+    if posted is not None:
+        # Their typing, on top of the version now current (so choosing again replaces it).
+        row.form = {**row.form, **posted}
+    row.errors = errors
+    row.just_saved = not errors
+    return row
