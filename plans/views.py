@@ -33,13 +33,12 @@ SECTIONS = [
 SECTIONS_BY_SLUG = {s.slug: s for s in SECTIONS}
 
 
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    plans = list(StrategicPlan.objects.visible_to(request.user).select_related("trust"))
-    guides = list(
-        PocketGuide.objects.visible_to(request.user).filter(plan__in=plans).select_related("academic_year", "plan")
-    )
-    return render(request, "plans/home.html", {"plans": plans, "guides": guides})
+def home_context(user) -> dict:
+    """The strategic plans and pocket guides the person may read: the home page's first part
+    (reviews.views_home adds what is waiting for them)."""
+    plans = list(StrategicPlan.objects.visible_to(user).select_related("trust"))
+    guides = list(PocketGuide.objects.visible_to(user).filter(plan__in=plans).select_related("academic_year", "plan"))
+    return {"plans": plans, "guides": guides}
 
 
 @require_GET

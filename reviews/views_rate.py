@@ -9,6 +9,8 @@ shows both voices side by side: the leaders' self-assessment and the governors' 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,10 +23,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from governance import policy
 from plans import selectors_school
-from plans.models import Action, Priority, SchoolPlan
+from plans.models import Action, Aim, Priority, SchoolPlan
+from schools.models import Trust
 
-from . import selectors, services
-from .models import RatingValue, TermDates, Voice
+from . import rules, selectors, services
+from .models import Rating, RatingValue, TermDates, Voice
 
 # The key that gives each rating on the page (static/js/rating.js reads them from the labels).
 KEYS = {"red": "R", "amber": "A", "green": "G", "not_yet_due": "N", "complete": "C"}
@@ -93,7 +96,7 @@ def _sheet_context(request: HttpRequest, plan: SchoolPlan, term: TermDates, voic
         "open_until": term.open_until(),
         "rated": rated,
         "total": len(sheet.actions),
-        "values": [{"value": v, "label": RatingValue(v).label, "key": KEYS[v]} for v in sheet.values],
+        "values": _choices(sheet.values),
         "today": timezone.localdate(),
         "first_unrated": next((r for r in sheet.actions if r.editable and r.mine is None), None),
     }
@@ -143,13 +146,7 @@ def rate_item(request: HttpRequest, pk: int, term: str, kind: str, item_pk: int)
         errors = e.message_dict if hasattr(e, "error_dict") else {"all": e.messages}
         status = 400
     except services.RatingConflict as e:
-        who = e.current.by.full_name or e.current.by.email
-        errors = {
-            "all": [
-                f"{who} rated this {e.current.get_value_display()} since you opened the page; their rating "
-                "is shown. Choose again to replace it."
-            ]
-        }
+        errors = {"all": [_conflict(e.current)]}
         status = 409
     anchor = f"{kind}-{item.pk}"
     if not _is_fetch(request):
@@ -168,6 +165,18 @@ def rate_item(request: HttpRequest, pk: int, term: str, kind: str, item_pk: int)
     response["X-Rated"] = str(context["rated"])
     response["X-Total"] = str(context["total"])
     return response
+
+
+def _choices(values: list[str]) -> list[dict]:
+    return [{"value": v, "label": RatingValue(v).label, "key": KEYS[v]} for v in values]
+
+
+def _conflict(current: Rating) -> str:
+    who = current.by.full_name or current.by.email
+    return (
+        f"{who} rated this {current.get_value_display()} since you opened the page; their rating is shown. "
+        "Choose again to replace it."
+    )
 
 
 def _form_values(rating) -> dict:
@@ -194,3 +203,107 @@ def _keep_typing(context: dict, kind: str, pk: int, posted: dict | None, errors:
     row.errors = errors
     row.just_saved = not errors
     return row
+
+
+# --- the trust's aims, rated by the trustees and the CEO ---------------------------------------
+
+AIM_CARD = "reviews/_rate_aim.html"
+
+
+def _aims_context(request: HttpRequest, term: TermDates) -> dict:
+    trust = Trust.objects.of_person(request.user)
+    y = term.academic_year.start_year
+    aims = list(
+        Aim.objects.filter(plan__trust=trust, plan__start_year__lte=y, plan__end_year__gt=y)
+        .select_related("strand")
+        .order_by("plan__start_year", "strand__order", "order", "pk")
+    )
+    figures = selectors.plan_figures(selectors.rated_plans(trust=trust, term=term), term)
+    every = [a for f in figures.values() for a in f.actions]
+    last_term = selectors.previous_term(term)
+    ratings = {
+        (r.term_id, r.aim_id): r
+        for r in Rating.objects.filter(
+            aim__in=aims, voice=Voice.TRUSTEES, term_id__in=[term.pk] + ([last_term.pk] if last_term else [])
+        ).select_related("by")
+    }
+    editable = policy.rates_aims(request.user) and term.is_open()
+    rows = []
+    for aim in aims:
+        under = [a for a in every if a.aim_id == aim.pk]
+        mine = ratings.get((term.pk, aim.pk))
+        rows.append(
+            SimpleNamespace(
+                aim=aim,
+                spread=rules.Spread.of(a.counted for a in under),
+                schools=sum(1 for f in figures.values() if f.under(aim.pk)),
+                mine=mine,
+                last=ratings.get((last_term.pk, aim.pk)) if last_term else None,
+                form=_form_values(mine),
+                errors={},
+                editable=editable,
+            )
+        )
+    return {
+        "term": term,
+        "rows": rows,
+        "is_open": term.is_open(),
+        "open_until": term.open_until(),
+        "rated": sum(1 for r in rows if r.mine),
+        "total": len(rows),
+        "values": [
+            {"value": v, "label": RatingValue(v).label, "key": KEYS[v]} for v in services.settings_for(trust).values
+        ],
+        "today": timezone.localdate(),
+    }
+
+
+@login_required
+@require_GET
+def aims(request: HttpRequest, term: str) -> HttpResponse:
+    if not policy.sees_trust_ratings(request.user):
+        raise PermissionDenied("The trust's aim ratings are for trust-wide roles.")
+    return render(request, "reviews/rate_aims.html", _aims_context(request, selectors.term_by_slug(term)))
+
+
+@login_required
+@require_POST
+def rate_aim(request: HttpRequest, term: str, aim_pk: int) -> HttpResponse:
+    if not policy.rates_aims(request.user):
+        raise PermissionDenied("Trustees and the CEO rate the trust's aims.")
+    term_obj = selectors.term_by_slug(term)
+    trust = Trust.objects.of_person(request.user)
+    aim = get_object_or_404(Aim, pk=aim_pk, plan__trust=trust)
+    posted = {k: request.POST.get(k, "") for k in ("value", "commentary")}
+    version = request.POST.get("version", "")
+    errors: dict[str, list[str]] = {}
+    status = 200
+    try:
+        services.rate(
+            term=term_obj,
+            voice=Voice.TRUSTEES,
+            item=aim,
+            by=request.user,
+            expected_version=int(version) if version.isdigit() else None,
+            **posted,
+        )
+    except ValidationError as e:
+        errors = e.message_dict if hasattr(e, "error_dict") else {"all": e.messages}
+        status = 400
+    except services.RatingConflict as e:
+        errors = {"all": [_conflict(e.current)]}
+        status = 409
+    if not _is_fetch(request) and not errors:
+        messages.success(request, "Rating saved.")
+        return redirect(reverse("reviews:aims", kwargs={"term": term}) + f"#aim-{aim.pk}")
+    context = _aims_context(request, term_obj)
+    row = next(r for r in context["rows"] if r.aim.pk == aim.pk)
+    if errors:
+        row.form = {**row.form, **posted}
+    row.errors = errors
+    row.just_saved = not errors
+    if not _is_fetch(request):
+        return render(request, "reviews/rate_aims.html", context, status=status)
+    response = HttpResponse(render_to_string(AIM_CARD, {**context, "row": row}, request=request), status=status)
+    response["X-Rated"] = str(context["rated"])
+    return response

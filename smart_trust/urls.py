@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from governance.views_mfa import admin_login
-from plans import views as plan_views
+from reviews import views_home
 
 from .health import health
 
@@ -10,7 +10,7 @@ from .health import health
 admin.site.login = admin_login
 
 urlpatterns = [
-    path("", plan_views.home, name="home"),
+    path("", views_home.home, name="home"),
     path("", include("governance.urls")),
     path("plans/", include("plans.urls")),
     path("school-plans/", include("plans.urls_school")),

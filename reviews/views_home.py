@@ -1,0 +1,18 @@
+"""The home page: the trust's plans and pocket guides, and first what is waiting for the person."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from plans.views import home_context
+
+from . import selectors_home
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    context = home_context(request.user)
+    if request.user.is_authenticated:
+        context["waiting"] = selectors_home.waiting_for(request.user)
+        context["summary"] = selectors_home.trust_summary(request.user)
+    return render(request, "reviews/home.html", context)
