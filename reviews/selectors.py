@@ -19,7 +19,7 @@ from plans.models import Action, Evidence, PlanKind, Priority, SchoolPlan, Succe
 from plans.models.school_plans import PUBLISHED_STATES
 
 from . import rules
-from .models import TERM_ORDER, Rating, TermDates, Voice
+from .models import TERM_ORDER, Rating, TermDates, TermReopening, Voice
 from .services import ensure_terms, settings_for
 
 # How many of an action's latest evidence notes the rating page shows (the rest are on the plan).
@@ -57,6 +57,18 @@ def term_by_slug(slug: str) -> TermDates:
     if term is None or term.slug != slug:
         raise Http404("There is no such term.")
     return term
+
+
+def every_term() -> dict:
+    """Every academic year's terms, newest year first, each with its reopenings (who, when, why,
+    until): three queries whatever the number of years."""
+    terms = TermDates.objects.select_related("academic_year").prefetch_related(
+        Prefetch("reopenings", queryset=TermReopening.objects.select_related("by").order_by("at", "pk"))
+    )
+    years: dict = {}
+    for term in sorted(terms, key=lambda t: t.sort_key):
+        years.setdefault(term.academic_year, []).append(term)
+    return dict(sorted(years.items(), key=lambda item: -item[0].start_year))
 
 
 def previous_term(term: TermDates) -> TermDates | None:

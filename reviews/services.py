@@ -221,3 +221,20 @@ def term_save(*, term: TermDates, by) -> TermDates:
     term.save()
     data_changed(RATINGS)
     return term
+
+
+@transaction.atomic
+def settings_save(*, trust, values: dict, by) -> ReviewSettings:
+    """Keep the trust's review settings (which values beyond Red, Amber and Green are offered, and
+    whether staff read ratings); the first save makes the trust's row."""
+    current = ReviewSettings.objects.select_for_update().filter(trust=trust).first() or ReviewSettings(trust=trust)
+    changed = current.pk is None or any(getattr(current, k) != v for k, v in values.items())
+    if not changed:
+        return current
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.full_clean()
+    _attribute(current, by, "Review settings changed")
+    current.save()
+    data_changed(RATINGS)
+    return current

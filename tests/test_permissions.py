@@ -100,6 +100,15 @@ def staff_role() -> dict:
     return {"pk": assignment.user_id, "assignment_pk": assignment.pk}
 
 
+TERM_KEEPERS = {"ceo", "central"}
+
+
+def autumn_term() -> dict:
+    from reviews.models import TermDates
+
+    return {"pk": TermDates.objects.get(academic_year__start_year=2023, term="autumn").pk}
+
+
 # name -> (method, kwargs or a function returning kwargs, POST data, expected status per persona)
 MATRIX = {
     "home": ("get", {}, None, PUBLIC),
@@ -199,6 +208,12 @@ MATRIX = {
         sdp_action_restore_data,
         sdp_rule(SDP_WRITERS, 302),
     ),
+    # Terms and rating windows: read by trust-wide roles, dates and settings kept by the central
+    # team and the CEO, a closed term reopened by the CEO alone.
+    "reviews:terms": ("get", {}, None, only(TRUST_WIDE, 200, 403)),
+    "reviews:term_edit": ("get", autumn_term, None, only(TERM_KEEPERS, 200, 403)),
+    "reviews:term_reopen": ("get", autumn_term, None, only({"ceo"}, 200, 403)),
+    "reviews:settings": ("post", {}, {"use_complete": "on"}, only(TERM_KEEPERS, 302, 403)),
     # Django's admin is gated by its own staff flag; the demo central team has it.
     "admin:index": ("get", {}, None, statuses(302, central=200)),
 }
