@@ -109,6 +109,24 @@ def autumn_term() -> dict:
     return {"pk": TermDates.objects.get(academic_year__start_year=2023, term="autumn").pk}
 
 
+def open_sdp_action() -> dict:
+    """The action of a signed-off Saltash SDP, with the autumn 2023 term open today."""
+    from plans.models import Action
+    from reviews.models import TermDates
+
+    plan = saltash_sdp("signed_off")["pk"]
+    TermDates.objects.filter(academic_year__start_year=2023).update(reopened_until="2099-01-01")
+    return {"pk": plan, "term": "autumn", "kind": "action", "item_pk": Action.objects.get(plan_id=plan).pk}
+
+
+def open_aim() -> dict:
+    from plans.models import Aim
+    from reviews.models import TermDates
+
+    TermDates.objects.filter(academic_year__start_year=2023).update(reopened_until="2099-01-01")
+    return {"term": "2023-24-autumn", "aim_pk": Aim.objects.get(code="TSP1").pk}
+
+
 # name -> (method, kwargs or a function returning kwargs, POST data, expected status per persona)
 MATRIX = {
     "home": ("get", {}, None, PUBLIC),
@@ -214,6 +232,30 @@ MATRIX = {
     "reviews:term_edit": ("get", autumn_term, None, only(TERM_KEEPERS, 200, 403)),
     "reviews:term_reopen": ("get", autumn_term, None, only({"ceo"}, 200, 403)),
     "reviews:settings": ("post", {}, {"use_complete": "on"}, only(TERM_KEEPERS, 302, 403)),
+    # Rating a signed-off plan: its readers see the page (staff only where the trust allows, so not
+    # in the demo); the governors give the governors' voice, its leaders the self-assessment.
+    "reviews:rate": (
+        "get",
+        lambda: {"pk": saltash_sdp("signed_off")["pk"], "term": "autumn"},
+        None,
+        {
+            p: 302 if p == "anonymous" else 200 if p in SDP_READERS else 404 if p == "other_head" else 403
+            for p in PERSONAS
+        },
+    ),
+    "reviews:rate_item": (
+        "post",
+        open_sdp_action,
+        {"voice": "governors", "value": "amber", "commentary": "Behind"},
+        {p: 302 if p in {"anonymous", "governor"} else 404 if p == "other_head" else 403 for p in PERSONAS},
+    ),
+    "reviews:aims": ("get", {"term": "2023-24-autumn"}, None, only(TRUST_WIDE, 200, 403)),
+    "reviews:rate_aim": (
+        "post",
+        open_aim,
+        {"value": "amber", "commentary": "Mixed"},
+        only({"trustee", "ceo"}, 302, 403),
+    ),
     # Django's admin is gated by its own staff flag; the demo central team has it.
     "admin:index": ("get", {}, None, statuses(302, central=200)),
 }
