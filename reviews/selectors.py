@@ -42,6 +42,16 @@ def term_of(academic_year, name: str) -> TermDates:
     return next(t for t in terms_of(academic_year) if t.term == name)
 
 
+def term_now(academic_year, today: datetime.date | None = None) -> TermDates:
+    """The year's term that matters today: the one open for ratings, else the last to have begun
+    (the autumn term before the year starts)."""
+    today = today or timezone.localdate()
+    terms = terms_of(academic_year)
+    return next((t for t in terms if t.is_open(today)), None) or next(
+        (t for t in reversed(terms) if t.starts <= today), terms[0]
+    )
+
+
 def term_by_slug(slug: str) -> TermDates:
     """A term from its slug, "2023-24-spring"."""
     year, _, name = slug.rpartition("-")

@@ -112,6 +112,15 @@ def sheet(request: HttpRequest, pk: int, term: str) -> HttpResponse:
     return render(request, "reviews/rate.html", context)
 
 
+@login_required
+@require_GET
+def sheet_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan's ratings for the term that matters now: the one open, else the latest begun."""
+    plan, _ = _plan_and_term(request, pk, "autumn")
+    term = selectors.term_now(plan.academic_year)
+    return redirect("reviews:rate", pk=plan.pk, term=term.term)
+
+
 def _is_fetch(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 

@@ -243,6 +243,12 @@ MATRIX = {
             for p in PERSONAS
         },
     ),
+    "reviews:rate_now": (
+        "get",
+        lambda: saltash_sdp("signed_off"),
+        None,
+        {p: 302 if p in SDP_READERS | {"anonymous"} else 404 if p == "other_head" else 403 for p in PERSONAS},
+    ),
     "reviews:rate_item": (
         "post",
         open_sdp_action,

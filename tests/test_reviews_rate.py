@@ -315,3 +315,16 @@ def test_home_says_what_is_waiting_for_each_person():
     assert "1 school with a finalised plan: 1 not rated." in ceo
     assert "1 school has not rated at all" in ceo
     assert "Rate the trust&#x27;s aims for the autumn term 2023/24" in home("trustee")
+
+
+def test_the_plan_page_links_to_the_ratings_of_the_term_that_matters_now():
+    plan = sdp(state="signed_off")
+    client = client_for("governor")
+    assert reverse("reviews:rate_now", kwargs={"pk": plan.pk}) in client.get(plan.get_absolute_url()).content.decode()
+    # 2023/24 is long over: its last term to have begun is the summer.
+    assert client.get(reverse("reviews:rate_now", kwargs={"pk": plan.pk}))["Location"].endswith("/summer/")
+    open_now(autumn(plan))
+    assert client.get(reverse("reviews:rate_now", kwargs={"pk": plan.pk}))["Location"].endswith("/autumn/")
+    # A draft is not rated yet: no link.
+    draft = client.get(sdp(year=2024).get_absolute_url())
+    assert draft.status_code == 200 and "Termly ratings" not in draft.content.decode()
