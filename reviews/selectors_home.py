@@ -61,7 +61,9 @@ def waiting_for(user, today: datetime.date | None = None) -> list[Waiting]:
     terms = open_terms(today)
     if not terms:
         return []
-    by_year = {t.academic_year_id: t for t in terms}
+    by_year: dict[int, list[TermDates]] = {}
+    for t in sorted(terms, key=lambda t: t.sort_key):
+        by_year.setdefault(t.academic_year_id, []).append(t)
     plans = [
         p
         for p in SchoolPlan.objects.filter(academic_year_id__in=by_year, state__in=PUBLISHED_STATES)
@@ -76,11 +78,11 @@ def waiting_for(user, today: datetime.date | None = None) -> list[Waiting]:
         else set()
     )
     for plan in plans:
-        term = by_year[plan.academic_year_id]
-        if policy.rates_as_governor(user, plan):
-            asks.append((plan, term, Voice.GOVERNORS))
-        if policy.self_assesses(user, plan) or plan.pk in lead_plans:
-            asks.append((plan, term, Voice.SELF))
+        for term in by_year[plan.academic_year_id]:
+            if policy.rates_as_governor(user, plan):
+                asks.append((plan, term, Voice.GOVERNORS))
+            if policy.self_assesses(user, plan) or plan.pk in lead_plans:
+                asks.append((plan, term, Voice.SELF))
     items: list[Waiting] = []
     if asks:
         ids = [p.pk for p, _, _ in asks]

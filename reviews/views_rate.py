@@ -9,22 +9,26 @@ shows both voices side by side: the leaders' self-assessment and the governors' 
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from governance import policy
 from plans import selectors_school
 from plans.models import Action, Aim, Priority, SchoolPlan
 from schools.models import Trust
+from smart_trust.rendered import digest, kept_many
 
 from . import rules, selectors, services
 from .models import Rating, RatingValue, TermDates, Voice
@@ -33,6 +37,11 @@ from .models import Rating, RatingValue, TermDates, Voice
 KEYS = {"red": "R", "amber": "A", "green": "G", "not_yet_due": "N", "complete": "C"}
 
 CARD = "reviews/_rate_card.html"
+# A kept card holds this where the person's CSRF token goes; it is put in as the card is served.
+CSRF_SLOT = "csrf-token-slot-0b8e"
+# The card template's own text is part of each kept card's key, so a new release never serves a
+# card rendered by the old template.
+CARD_SOURCE = digest([(Path(__file__).parent / "templates" / CARD).read_bytes()])
 PRIORITY_CARD = "reviews/_rate_priority.html"
 
 
@@ -79,10 +88,12 @@ def _sheet_context(request: HttpRequest, plan: SchoolPlan, term: TermDates, voic
         row.editable = bool(voice and is_open and _may_rate(request.user, plan, voice, row.action))
         row.mine = row.governors if voice == Voice.GOVERNORS else row.self_assessment
         row.form = _form_values(row.mine)
+        row.errors, row.just_saved = _errors({}), False
     for prow in sheet.priorities:
         prow.editable = bool(voice == Voice.GOVERNORS and is_open)
         prow.mine = prow.judgement
         prow.form = _form_values(prow.judgement)
+        prow.errors, prow.just_saved = _errors({}), False
     rated = sum(1 for row in sheet.actions if row.mine is not None) if voice else 0
     return {
         "plan": plan,
@@ -102,6 +113,39 @@ def _sheet_context(request: HttpRequest, plan: SchoolPlan, term: TermDates, voic
     }
 
 
+def _card_key(row, context: dict) -> str:
+    """What an action's card shows: the action (its plan's content version covers its text, lead,
+    criteria and evidence), both voices' ratings this term and last term's, and how it is shown."""
+
+    def rating(r) -> tuple:
+        return (r.pk, r.version, r.by.full_name) if r else ()
+
+    term = context["term"]
+    return digest([
+        CARD_SOURCE, row.action.pk, context["plan"].content_version, row.number, context["voice"], row.editable,
+        term.pk, context["is_open"], context["today"].isoformat(), tuple(context["sheet"].values),
+        rating(row.self_assessment), rating(row.governors), rating(row.last_governors),
+    ])  # fmt: skip
+
+
+def _cards(request: HttpRequest, context: dict) -> None:
+    """Each action's card as HTML (`row.html`): kept per what it shows, so a page of 60 actions
+    renders only the cards that changed; one with the person's typing or errors is rendered afresh."""
+    plain = {row.action.pk: row for row in context["sheet"].actions if not (row.errors["any"] or row.just_saved)}
+    keys = {pk: _card_key(row, context) for pk, row in plain.items()}
+
+    def render_cards(pks: list[int]) -> dict[int, str]:
+        return {pk: render_to_string(CARD, {**context, "row": plain[pk], "csrf_token": CSRF_SLOT}) for pk in pks}
+
+    kept = kept_many("rate-card", keys, render_cards)
+    token = get_token(request)
+    for row in context["sheet"].actions:
+        if row.action.pk in kept:
+            row.html = mark_safe(kept[row.action.pk].replace(CSRF_SLOT, token))  # noqa: S308 - our own template's output
+        else:
+            row.html = render_to_string(CARD, {**context, "row": row}, request=request)
+
+
 @login_required
 @require_GET
 def sheet(request: HttpRequest, pk: int, term: str) -> HttpResponse:
@@ -109,6 +153,7 @@ def sheet(request: HttpRequest, pk: int, term: str) -> HttpResponse:
     if not plan.is_published:
         return render(request, "reviews/rate_not_yet.html", {"plan": plan, "term": term_obj})
     context = _sheet_context(request, plan, term_obj, request.GET.get("voice"))
+    _cards(request, context)
     return render(request, "reviews/rate.html", context)
 
 
@@ -165,6 +210,7 @@ def rate_item(request: HttpRequest, pk: int, term: str, kind: str, item_pk: int)
             return redirect(f"{url}?voice={voice}#{anchor}")
         context = _sheet_context(request, plan, term_obj, voice)
         _keep_typing(context, kind, item.pk, posted, errors)
+        _cards(request, context)
         return render(request, "reviews/rate.html", context, status=status)
     context = _sheet_context(request, plan, term_obj, voice)
     row = _keep_typing(context, kind, item.pk, posted if errors else None, errors)
@@ -174,6 +220,14 @@ def rate_item(request: HttpRequest, pk: int, term: str, kind: str, item_pk: int)
     response["X-Rated"] = str(context["rated"])
     response["X-Total"] = str(context["total"])
     return response
+
+
+FIELDS = ("value", "commentary", "current_value", "evidence", "all")
+
+
+def _errors(found: dict) -> dict:
+    """What to fix, by field, with every field present (so templates never look up a missing key)."""
+    return {**{name: found.get(name, []) for name in FIELDS}, "any": bool(found)}
 
 
 def _choices(values: list[str]) -> list[dict]:
@@ -209,7 +263,7 @@ def _keep_typing(context: dict, kind: str, pk: int, posted: dict | None, errors:
     if posted is not None:
         # Their typing, on top of the version now current (so choosing again replaces it).
         row.form = {**row.form, **posted}
-    row.errors = errors
+    row.errors = _errors(errors)
     row.just_saved = not errors
     return row
 
@@ -249,7 +303,8 @@ def _aims_context(request: HttpRequest, term: TermDates) -> dict:
                 mine=mine,
                 last=ratings.get((last_term.pk, aim.pk)) if last_term else None,
                 form=_form_values(mine),
-                errors={},
+                errors=_errors({}),
+                just_saved=False,
                 editable=editable,
             )
         )
@@ -309,7 +364,7 @@ def rate_aim(request: HttpRequest, term: str, aim_pk: int) -> HttpResponse:
     row = next(r for r in context["rows"] if r.aim.pk == aim.pk)
     if errors:
         row.form = {**row.form, **posted}
-    row.errors = errors
+    row.errors = _errors(errors)
     row.just_saved = not errors
     if not _is_fetch(request):
         return render(request, "reviews/rate_aims.html", context, status=status)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from plans import services as plan_services
-from plans.models import Aim
+from plans.models import Action, Aim, Priority, SchoolPlan
 from reviews import selectors, services
 from reviews.models import Rating, ReviewSettings, TermDates
 from tests.school_plan_builders import client_for, person, sdp
@@ -60,7 +60,7 @@ def test_the_window_opens_and_closes():
         rate(plan, today=datetime.date(2023, 11, 17))
     with pytest.raises(ValidationError, match="closed on 13 December 2023; only the CEO can reopen it"):
         rate(plan, today=datetime.date(2023, 12, 14))
-    assert Rating.objects.count() == 0
+    assert Rating.objects.filter(plan=plan).count() == 0
     assert rate(plan, today=datetime.date(2023, 11, 18)).value == "amber"
     assert rate(plan, "red", today=datetime.date(2023, 12, 13), expected_version=1).value == "red"
 
@@ -113,7 +113,7 @@ def test_an_edit_on_an_old_copy_is_refused_and_nothing_changes():
     with pytest.raises(services.RatingConflict) as conflict:
         rate(plan, "green", current_value="85%", expected_version=1)
     assert conflict.value.current.value == "red"
-    assert Rating.objects.get().value == "red"
+    assert Rating.objects.get(plan=plan).value == "red"
 
 
 def test_commentary_and_no_bare_green_are_enforced_by_the_service():
@@ -161,11 +161,11 @@ def test_the_governor_rates_one_action_in_the_background():
     card = refused.content.decode()
     assert card.lstrip().startswith("<article") and "needs a commentary" in card
     assert 'value="61%"' in card  # the typing is kept
-    assert Rating.objects.count() == 0
+    assert Rating.objects.filter(plan=plan).count() == 0
     saved = client.post(url, {"voice": "governors", "value": "amber", "commentary": "Slow start"}, **FETCH)
     assert saved.status_code == 200 and saved["X-Rated"] == "1"
     assert "Saved:" in saved.content.decode()
-    assert Rating.objects.get().commentary == "Slow start"
+    assert Rating.objects.get(plan=plan).commentary == "Slow start"
 
 
 def test_without_javascript_the_form_posts_and_comes_back():
@@ -183,7 +183,7 @@ def test_without_javascript_the_form_posts_and_comes_back():
     )
     assert refused.status_code == 400
     assert "<h1>" in refused.content.decode() and ">typed</textarea>" in refused.content.decode()
-    assert Rating.objects.get().value == "red"
+    assert Rating.objects.get(plan=plan).value == "red"
 
 
 def test_each_voice_is_given_only_by_its_people():
@@ -200,14 +200,14 @@ def test_each_voice_is_given_only_by_its_people():
     assert client_for("head").post(url, {**data, "voice": "self"}).status_code == 302
     # The same rating again (a double click) keeps nothing new; a changed one is the middle leader's.
     assert client_for("middle").post(url, {**data, "voice": "self", "version": "1"}).status_code == 302
-    assert Rating.objects.get().by == person("head")
+    assert Rating.objects.get(plan=plan).by == person("head")
     assert (
         client_for("middle")
         .post(url, {"value": "amber", "commentary": "Staffing", "voice": "self", "version": "1"})
         .status_code
         == 302
     )
-    assert Rating.objects.get().by == person("middle")
+    assert Rating.objects.get(plan=plan).by == person("middle")
 
 
 def test_staff_read_ratings_only_where_the_trust_allows():
@@ -268,27 +268,31 @@ def test_the_rating_page_asks_the_same_number_of_queries_for_5_or_40_actions():
 def test_trustees_rate_an_aim_with_the_schools_spread_beside_it():
     plan = sdp(state="signed_off")
     term = open_now(autumn(plan))
-    services.rate(
-        term=term,
-        voice="governors",
-        item=the_action(plan),
-        value="red",
-        commentary="Stalled",
-        by=person("governor"),
-        expected_version=None,
-    )
     aim = Aim.objects.get(code="TSP1")
-    the_action(plan).priority.__class__.objects.filter(pk=the_action(plan).priority_id).update(aim=aim)
+    Priority.objects.filter(pk=the_action(plan).priority_id).update(aim=aim)
+    services.rate(
+        term=term, voice="governors", item=the_action(plan), value="red", commentary="Stalled",
+        by=person("governor"), expected_version=None,
+    )  # fmt: skip
+    # Counted straight from the tables: the governors' reds this term under TSP1's priorities, and
+    # the schools with a finalised plan with actions under it.
+    under = Action.objects.filter(
+        priority__aim=aim, plan__state__in=["finalised", "signed_off"], plan__academic_year=plan.academic_year
+    )
+    reds = Rating.objects.filter(term=term, voice="governors", value="red", action__in=under).count()
+    schools = under.values("plan__school").distinct().count()
     url = reverse("reviews:aims", kwargs={"term": term.slug})
-    page = client_for("trustee").get(url).content.decode()
-    assert "1 red (1 school)" in page
+    page = words(client_for("trustee").get(url).content.decode())
+    tsp1 = page[page.index("TSP1:") :].split("The golden thread")[0]
+    assert f"{reds} red" in tsp1 and f"({schools} schools)" in tsp1
     assert client_for("governor").get(url).status_code == 403
     rate_url = reverse("reviews:rate_aim", kwargs={"term": term.slug, "aim_pk": aim.pk})
     assert client_for("governor").post(rate_url, {"value": "green"}).status_code == 403
     saved = client_for("trustee").post(rate_url, {"value": "amber", "commentary": "One school stalled"}, **FETCH)
-    assert saved.status_code == 200 and saved["X-Rated"] == "1"
-    rating = Rating.objects.get(aim=aim)
+    assert saved.status_code == 200
+    rating = Rating.objects.get(aim=aim, term=term)
     assert (rating.voice, rating.value, rating.by) == ("trustees", "amber", person("trustee"))
+    assert saved["X-Rated"] == str(Rating.objects.filter(term=term, voice="trustees").count())
 
 
 # --- the home page -------------------------------------------------------------------------------
@@ -312,8 +316,12 @@ def test_home_says_what_is_waiting_for_each_person():
     )
     assert "Waiting for you" not in home("staff")
     ceo = home("ceo")
-    assert "1 school with a finalised plan: 1 not rated." in ceo
-    assert "1 school has not rated at all" in ceo
+    published = SchoolPlan.objects.filter(
+        kind="sdp", academic_year=plan.academic_year, state__in=["finalised", "signed_off"]
+    )
+    # The latest open term: the demo reopens the summer term of 2023/24.
+    assert f"The trust, the summer term 2023/24 {published.count()} schools with a finalised plan:" in ceo
+    assert "See the heatmap" in ceo and "Waiting for you" not in home("cfo")
     assert "Rate the trust&#x27;s aims for the autumn term 2023/24" in home("trustee")
 
 

@@ -9,7 +9,8 @@ register = template.Library()
 
 
 @register.simple_tag
-def rag(value: str | None, prefix: str = "") -> str:
-    value = value or NOT_RATED
+def rag(value, prefix: str = "") -> str:
+    """`value`: a rating's value, a Rating, or None (not rated)."""
+    value = getattr(value, "value", value) or NOT_RATED
     label = LABELS.get(value, value)
     return format_html('<span class="rag rag-{}">{}{}</span>', value, prefix, label)
