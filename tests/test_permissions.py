@@ -127,6 +127,19 @@ def open_aim() -> dict:
     return {"term": "2023-24-autumn", "aim_pk": Aim.objects.get(code="TSP1").pk}
 
 
+def saltash_cell() -> dict:
+    """A heatmap cell of a signed-off Saltash SDP (its drill-down needs a published plan)."""
+    saltash_sdp("signed_off")
+    return {"term": "2023-24-spring", "school": "saltash", "aim": "TSP1"}
+
+
+# A school's ratings: trust-wide roles, its governors and leaders; its staff only where the trust
+# allows (not in the demo); another school's head is not told it exists.
+SCHOOL_RATINGS = {
+    p: 302 if p == "anonymous" else 200 if p in SDP_READERS else 404 if p == "other_head" else 403 for p in PERSONAS
+}
+
+
 # name -> (method, kwargs or a function returning kwargs, POST data, expected status per persona)
 MATRIX = {
     "home": ("get", {}, None, PUBLIC),
@@ -262,6 +275,14 @@ MATRIX = {
         {"value": "amber", "commentary": "Mixed"},
         only({"trustee", "ceo"}, 302, 403),
     ),
+    # The trust-wide and school read pages: every school's ratings for trust-wide roles only.
+    "reviews:heatmap": ("get", {}, None, only(TRUST_WIDE, 200, 403)),
+    "reviews:cell": ("get", saltash_cell, None, only(TRUST_WIDE, 200, 403)),
+    "reviews:golden_thread": ("get", {"plan": PLAN, "aim": "TSP1"}, None, only(TRUST_WIDE, 200, 403)),
+    "reviews:board_report": ("get", {"term": "2023-24-spring"}, None, only(TRUST_WIDE, 200, 403)),
+    "reviews:export": ("get", {"term": "2023-24-spring", "fmt": "xlsx"}, None, only(TRUST_WIDE, 200, 403)),
+    "reviews:school": ("get", {"slug": "saltash"}, None, SCHOOL_RATINGS),
+    "reviews:lgc_report": ("get", {"slug": "saltash", "term": "2023-24-spring"}, None, SCHOOL_RATINGS),
     # Django's admin is gated by its own staff flag; the demo central team has it.
     "admin:index": ("get", {}, None, statuses(302, central=200)),
 }

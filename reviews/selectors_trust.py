@@ -1,0 +1,707 @@
+"""Reading ratings across the trust and for one school: the heatmap, a cell's actions, an aim's
+golden thread, a school's priorities by term, the LGC and Board reports, and the exports.
+
+Every figure comes from reviews.selectors (plan_figures, rating_sheet), so a count here is the same
+count as on the rating page and the home pages. Each function costs a fixed number of queries
+whatever the number of schools (tests/test_reviews_trust_queries.py): the trust's plans are read
+together, never one school at a time. Who may read them is asked of governance.policy by the views.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from plans.models import AcademicYear, Action, Aim, PlanKind, Priority, SchoolPlan, Strand
+from plans.models.school_plans import PUBLISHED_STATES
+from schools.models import Phase, School
+
+from . import rules
+from .models import Rating, RatingValue, TermDates, Voice
+from .selectors import (
+    ActionFigure,
+    ActionRow,
+    PriorityRow,
+    current_term,
+    flag_counts,
+    plan_figures,
+    previous_term,
+    rated_plans,
+    rating_sheet,
+    term_by_slug,
+    terms_of,
+)
+
+RED_AMBER = (RatingValue.RED, RatingValue.AMBER)
+FLAG_NAMES = ("not_rated", "overdue", "stale", "disputed")
+
+
+# --- drawing a spread ------------------------------------------------------------------------
+
+
+def bar(spread: rules.Spread) -> list[dict]:
+    """The spread's parts with where each starts on a bar 100 wide (an SVG's x and width, so the
+    page needs no style attribute under the strict CSP)."""
+    x = 0.0
+    parts = []
+    for part in spread.parts:
+        parts.append({**part, "x": round(x, 1)})
+        x += part["share"]
+    return parts
+
+
+def movement_words(points: float | None) -> str:
+    """ "up 12 points", "down 0.5 points", "no change"; "" when there is nothing to compare."""
+    if points is None:
+        return ""
+    if points == 0:
+        return "no change"
+    size = abs(points)
+    number = f"{size:g}"
+    unit = "point" if size == 1 else "points"
+    return f"{'up' if points > 0 else 'down'} {number} {unit}"
+
+
+# --- terms, aims and filters -----------------------------------------------------------------
+
+
+def term_from(slug: str | None, today: datetime.date | None = None) -> TermDates | None:
+    """The term a page asks for ("2023-24-spring"), else the current one; 404 for a bad slug."""
+    if slug:
+        return term_by_slug(slug)
+    return current_term(today)
+
+
+def all_terms() -> list[TermDates]:
+    """Every term, latest first, for a page's choice of term."""
+    return list(TermDates.objects.select_related("academic_year").order_by("-academic_year__start_year", "-starts"))
+
+
+def trust_aims(trust, start_year: int) -> list[Aim]:
+    """The aims of the trust's strategic plan covering the academic year, in strand order."""
+    return list(
+        Aim.objects.filter(plan__trust=trust, plan__start_year__lte=start_year, plan__end_year__gt=start_year)
+        .select_related("strand", "plan")
+        .order_by("plan__start_year", "strand__order", "strand__pk", "order", "pk")
+    )
+
+
+@dataclass
+class AimGroup:
+    """The aims of one strand: a group of the heatmap's columns."""
+
+    strand: Strand | None
+    aims: list[Aim]
+
+    @property
+    def name(self) -> str:
+        return self.strand.name if self.strand else "Other aims"
+
+
+def group_by_strand(aims: list[Aim]) -> list[AimGroup]:
+    groups: list[AimGroup] = []
+    for aim in aims:
+        if groups and groups[-1].strand == aim.strand:
+            groups[-1].aims.append(aim)
+        else:
+            groups.append(AimGroup(aim.strand, [aim]))
+    return groups
+
+
+def strands_of(aims: list[Aim]) -> list[Strand]:
+    seen: dict[int, Strand] = {}
+    for aim in aims:
+        if aim.strand is not None:
+            seen.setdefault(aim.strand.pk, aim.strand)
+    return list(seen.values())
+
+
+# --- the heatmap -----------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    aim: Aim
+    spread: rules.Spread
+    url: str
+
+    @property
+    def bar(self) -> list[dict]:
+        return bar(self.spread)
+
+
+@dataclass
+class SchoolRow:
+    school: School
+    plan: SchoolPlan
+    cells: list[Cell]
+    actions: list[ActionFigure]
+    rank: int | None = None
+
+    @property
+    def spread(self) -> rules.Spread:
+        return rules.Spread.of(a.counted for a in self.actions)
+
+    @property
+    def last_spread(self) -> rules.Spread:
+        return rules.Spread.of(a.last_counted for a in self.actions)
+
+    @property
+    def score(self) -> float | None:
+        return self.spread.score
+
+    @property
+    def movement(self) -> float | None:
+        return rules.movement(self.spread, self.last_spread)
+
+    @property
+    def movement_words(self) -> str:
+        return movement_words(self.movement)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = flag_counts(a.flags for a in self.actions)
+        counts["self_assessed"] = sum(a.self_value is not None for a in self.actions)
+        return counts
+
+    @property
+    def bar(self) -> list[dict]:
+        return bar(self.spread)
+
+
+@dataclass
+class Heatmap:
+    trust: object
+    term: TermDates | None
+    last_term: TermDates | None
+    terms: list[TermDates]
+    groups: list[AimGroup]
+    rows: list[SchoolRow]
+    without_plan: list[School]
+    strands: list[Strand]
+    phases: list[tuple[str, str]] = field(default_factory=lambda: list(Phase.choices))
+    phase: str = ""
+    strand: Strand | None = None
+    totals: list[Cell] = field(default_factory=list)
+
+    @property
+    def aims(self) -> list[Aim]:
+        return [a for g in self.groups for a in g.aims]
+
+    @property
+    def spread(self) -> rules.Spread:
+        return rules.Spread.of(a.counted for r in self.rows for a in r.actions)
+
+    @property
+    def bar(self) -> list[dict]:
+        return bar(self.spread)
+
+    @property
+    def phase_label(self) -> str:
+        return dict(Phase.choices).get(self.phase, "")
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.phase or self.strand)
+
+
+def rank(rows: list[SchoolRow]) -> list[SchoolRow]:
+    """Highest score first; equal scores share a rank ("1, 2, 2, 4"); no score, no rank, last."""
+    rows = sorted(rows, key=lambda r: (r.score is None, -(r.score or 0), r.school.name))
+    previous = None
+    for position, row in enumerate(rows, start=1):
+        if row.score is None:
+            row.rank = None
+            continue
+        row.rank = previous.rank if previous is not None and previous.score == row.score else position
+        previous = row
+    return rows
+
+
+def heatmap(
+    *, trust, term: TermDates | None, phase: str = "", strand_slug: str = "", today: datetime.date | None = None
+) -> Heatmap:
+    """Schools x the trust's aims for one term. With a strand chosen, the columns are its aims and
+    each school's figures (spread, score, movement, flags) count only the actions under them."""
+    terms = all_terms()
+    if term is None:
+        return Heatmap(trust, None, None, terms, [], [], [], [])
+    phase = phase if phase in Phase.values else ""
+    every_aim = trust_aims(trust, term.academic_year.start_year)
+    strands = strands_of(every_aim)
+    strand = next((s for s in strands if s.slug == strand_slug), None)
+    aims = [a for a in every_aim if strand is None or a.strand_id == strand.pk]
+    shown = {a.pk for a in aims}
+    schools = School.objects.filter(trust=trust).order_by("name")
+    extra = None
+    if phase:
+        schools = schools.filter(phase=phase)
+        extra = Q(school__phase=phase)
+    plans = rated_plans(trust=trust, term=term, extra=extra)
+    figures = plan_figures(plans, term, today)
+    rows = []
+    for plan in plans:
+        actions = figures[plan.pk].actions
+        if strand is not None:
+            actions = [a for a in actions if a.aim_id in shown]
+        cells = [
+            Cell(
+                aim, rules.Spread.of(a.counted for a in actions if a.aim_id == aim.pk), cell_url(term, plan.school, aim)
+            )
+            for aim in aims
+        ]
+        rows.append(SchoolRow(school=plan.school, plan=plan, cells=cells, actions=actions))
+    with_plan = {p.school_id for p in plans}
+    totals = [
+        Cell(aim, rules.Spread.of(a.counted for r in rows for a in r.actions if a.aim_id == aim.pk), "") for aim in aims
+    ]
+    return Heatmap(
+        trust=trust,
+        term=term,
+        last_term=previous_term(term),
+        terms=terms,
+        groups=group_by_strand(aims),
+        rows=rank(rows),
+        without_plan=[s for s in schools if s.pk not in with_plan],
+        strands=strands,
+        phase=phase,
+        strand=strand,
+        totals=totals,
+    )
+
+
+def cell_url(term: TermDates, school: School, aim: Aim) -> str:
+    return reverse("reviews:cell", kwargs={"term": term.slug, "school": school.slug, "aim": aim.code})
+
+
+# --- one cell: the actions behind it ---------------------------------------------------------
+
+
+def trust_aim(trust, term: TermDates, code: str) -> Aim:
+    aim = next((a for a in trust_aims(trust, term.academic_year.start_year) if a.code == code), None)
+    if aim is None:
+        raise Http404("The trust's plan for that year has no such aim.")
+    return aim
+
+
+def published_sdp(*, trust, school: School, year_id: int) -> SchoolPlan | None:
+    return (
+        SchoolPlan.objects.filter(
+            trust=trust, school=school, kind=PlanKind.SDP, academic_year_id=year_id, state__in=PUBLISHED_STATES
+        )
+        .select_related("school", "academic_year", "trust")
+        .first()
+    )
+
+
+def school_of(trust, slug: str) -> School:
+    school = School.objects.filter(trust=trust, slug=slug).first()
+    if school is None:
+        raise Http404("No such school")
+    return school
+
+
+@dataclass
+class CellDetail:
+    term: TermDates
+    school: School
+    aim: Aim
+    plan: SchoolPlan
+    priorities: list[PriorityRow]
+
+    @property
+    def actions(self) -> list[ActionRow]:
+        return [a for p in self.priorities for a in p.actions]
+
+    @property
+    def spread(self) -> rules.Spread:
+        return rules.Spread.of(a.counted for a in self.actions)
+
+
+def cell_detail(
+    *, trust, term: TermDates, school: School, aim_code: str, today: datetime.date | None = None
+) -> CellDetail:
+    aim = trust_aim(trust, term, aim_code)
+    plan = published_sdp(trust=trust, school=school, year_id=term.academic_year_id)
+    if plan is None:
+        raise Http404(f"{school.name} has no finalised SDP for {term.academic_year.label}.")
+    sheet = rating_sheet(plan=plan, term=term, today=today)
+    priorities = [p for p in sheet.priorities if p.priority.aim_id == aim.pk]
+    return CellDetail(term=term, school=school, aim=aim, plan=plan, priorities=priorities)
+
+
+# --- the golden thread of one aim ------------------------------------------------------------
+
+
+@dataclass
+class ThreadAction:
+    action: Action
+    figure: ActionFigure | None
+    rating: Rating | None
+
+    @property
+    def counted(self) -> str:
+        return self.figure.counted if self.figure else rules.NOT_RATED
+
+
+@dataclass
+class ThreadPriority:
+    priority: Priority
+    judgement: Rating | None
+    actions: list[ThreadAction]
+
+    @property
+    def spread(self) -> rules.Spread:
+        return rules.Spread.of(a.counted for a in self.actions)
+
+
+@dataclass
+class ThreadSchool:
+    school: School
+    plan: SchoolPlan
+    priorities: list[ThreadPriority]
+
+    @property
+    def spread(self) -> rules.Spread:
+        return rules.Spread.of(a.counted for p in self.priorities for a in p.actions)
+
+
+@dataclass
+class GoldenThread:
+    aim: Aim
+    term: TermDates
+    terms: list[TermDates]
+    schools: list[ThreadSchool]
+    without_plan: list[School]
+    trustees: Rating | None
+
+    @property
+    def spread(self) -> rules.Spread:
+        return rules.Spread.of(a.counted for s in self.schools for p in s.priorities for a in p.actions)
+
+    @property
+    def linked(self) -> list[ThreadSchool]:
+        return [s for s in self.schools if s.priorities]
+
+    @property
+    def not_linked(self) -> list[ThreadSchool]:
+        return [s for s in self.schools if not s.priorities]
+
+
+def strategic_aim(*, trust, plan_slug: str, code: str) -> Aim:
+    aim = (
+        Aim.objects.filter(plan__trust=trust, plan__slug=plan_slug, code=code)
+        .select_related("plan", "strand", "plan__trust")
+        .first()
+    )
+    if aim is None:
+        raise Http404("No such aim")
+    return aim
+
+
+def terms_of_plan(plan) -> list[TermDates]:
+    """The terms of the years a strategic plan covers, latest first."""
+    return [t for t in all_terms() if plan.start_year <= t.academic_year.start_year < plan.end_year]
+
+
+def golden_thread(*, aim: Aim, term: TermDates, today: datetime.date | None = None) -> GoldenThread:
+    """Every school's priorities linked to the aim and their actions, with this term's governors'
+    ratings, from the published SDPs of the term's year."""
+    trust = aim.plan.trust
+    plans = sorted(rated_plans(trust=trust, term=term), key=lambda p: p.school.name)
+    figures = plan_figures(plans, term, today)
+    by_action = {a.action_id: a for f in figures.values() for a in f.actions}
+    priorities = list(Priority.objects.filter(plan__in=plans, aim=aim).order_by("order", "pk"))
+    actions = defaultdict(list)
+    for action in Action.objects.filter(priority__in=priorities).select_related("lead").order_by("order", "pk"):
+        actions[action.priority_id].append(action)
+    ratings = {
+        (r.action_id or -r.priority_id): r
+        for r in Rating.objects.filter(term=term, voice=Voice.GOVERNORS, plan__in=plans)
+        .filter(Q(action__priority__in=priorities) | Q(priority__in=priorities))
+        .select_related("by")
+    }
+    of_plan = defaultdict(list)
+    for p in priorities:
+        of_plan[p.plan_id].append(
+            ThreadPriority(
+                priority=p,
+                judgement=ratings.get(-p.pk),
+                actions=[ThreadAction(a, by_action.get(a.pk), ratings.get(a.pk)) for a in actions[p.pk]],
+            )
+        )
+    schools = [ThreadSchool(school=p.school, plan=p, priorities=of_plan[p.pk]) for p in plans]
+    with_plan = {p.school_id for p in plans}
+    return GoldenThread(
+        aim=aim,
+        term=term,
+        terms=terms_of_plan(aim.plan),
+        schools=schools,
+        without_plan=[s for s in School.objects.filter(trust=trust).order_by("name") if s.pk not in with_plan],
+        trustees=Rating.objects.filter(term=term, voice=Voice.TRUSTEES, aim=aim).select_related("by").first(),
+    )
+
+
+# --- one school: its priorities by term -----------------------------------------------------
+
+
+@dataclass
+class TermCell:
+    term: TermDates
+    begun: bool
+    spread: rules.Spread
+    judgement: Rating | None
+
+    @property
+    def bar(self) -> list[dict]:
+        return bar(self.spread)
+
+
+@dataclass
+class PriorityByTerm:
+    priority: Priority
+    cells: list[TermCell]
+
+
+@dataclass
+class SchoolYear:
+    school: School
+    year: AcademicYear
+    years: list[AcademicYear]
+    plan: SchoolPlan | None
+    terms: list[TermDates]
+    priorities: list[PriorityByTerm]
+    totals: list[TermCell]
+    counts: list[dict[str, int]]
+
+
+def year_from(slug: str | None, today: datetime.date | None = None) -> AcademicYear:
+    """The academic year asked for ("2023-24"), else the current term's; 404 for a bad slug."""
+    if slug:
+        year = AcademicYear.objects.filter(start_year=_start_year(slug)).first()
+        if year is None or year.slug != slug:
+            raise Http404("There is no such academic year.")
+        return year
+    term = current_term(today)
+    if term is not None:
+        return term.academic_year
+    year = AcademicYear.objects.order_by("-start_year").first()
+    if year is None:
+        raise Http404("There is no academic year yet.")
+    return year
+
+
+def _start_year(slug: str) -> int:
+    try:
+        return int(slug.split("-")[0])
+    except ValueError:
+        return 0
+
+
+def school_year(*, school: School, year: AcademicYear, today: datetime.date | None = None) -> SchoolYear:
+    """The school's published SDP of the year: each priority's spread in each of the three terms
+    (a term not yet begun shows no figures), with the governors' overall judgement where given."""
+    today = today or timezone.localdate()
+    terms = terms_of(year)
+    years = list(AcademicYear.objects.order_by("-start_year"))
+    plan = published_sdp(trust=school.trust_id, school=school, year_id=year.pk)
+    if plan is None:
+        return SchoolYear(school, year, years, None, terms, [], [], [])
+    priorities = list(Priority.objects.filter(plan=plan).select_related("aim").order_by("order", "pk"))
+    judgements = {
+        (r.term_id, r.priority_id): r
+        for r in Rating.objects.filter(plan=plan, voice=Voice.GOVERNORS, priority__isnull=False, term__in=terms)
+    }
+    by_term = {t.pk: plan_figures([plan], t, today)[plan.pk] for t in terms if t.starts <= today}
+    rows = []
+    for p in priorities:
+        cells = []
+        for t in terms:
+            figures = by_term.get(t.pk)
+            actions = [a.counted for a in figures.actions if a.priority_id == p.pk] if figures else []
+            cells.append(TermCell(t, figures is not None, rules.Spread.of(actions), judgements.get((t.pk, p.pk))))
+        rows.append(PriorityByTerm(p, cells))
+    totals = [
+        TermCell(t, t.pk in by_term, by_term[t.pk].spread if t.pk in by_term else rules.Spread.of([]), None)
+        for t in terms
+    ]
+    counts = [by_term[t.pk].counts if t.pk in by_term else {} for t in terms]
+    return SchoolYear(school, year, years, plan, terms, rows, totals, counts)
+
+
+# --- the LGC report --------------------------------------------------------------------------
+
+
+@dataclass
+class LgcReport:
+    school: School
+    term: TermDates
+    last_term: TermDates | None
+    terms: list[TermDates]
+    plan: SchoolPlan | None
+    priorities: list[PriorityRow]
+    spread: rules.Spread
+    last_spread: rules.Spread
+    counts: dict[str, int]
+    flagged: dict[str, list[tuple[PriorityRow, ActionRow]]]
+    red_amber: list[tuple[PriorityRow, ActionRow]]
+    judgements: list[PriorityRow]
+
+    @property
+    def movement(self) -> float | None:
+        return rules.movement(self.spread, self.last_spread)
+
+    @property
+    def movement_words(self) -> str:
+        return movement_words(self.movement)
+
+    @property
+    def bar(self) -> list[dict]:
+        return bar(self.spread)
+
+
+def lgc_report(*, school: School, term: TermDates, today: datetime.date | None = None) -> LgcReport:
+    """For the LGC's meeting: the school's spread and movement, the items to ask about (disputed,
+    stale, overdue, not rated, each with its reasons) and every Red and Amber with its commentary."""
+    plan = published_sdp(trust=school.trust_id, school=school, year_id=term.academic_year_id)
+    terms = [t for t in all_terms() if t.academic_year_id == term.academic_year_id or t.pk == term.pk]
+    if plan is None:
+        empty = rules.Spread.of([])
+        return LgcReport(school, term, None, terms, None, [], empty, empty, {}, {}, [], [])
+    sheet = rating_sheet(plan=plan, term=term, today=today)
+    pairs = [(p, a) for p in sheet.priorities for a in p.actions]
+    last = rules.Spread.of(a.last_governors.value if a.last_governors else rules.NOT_RATED for _, a in pairs)
+    flagged = {name: [(p, a) for p, a in pairs if getattr(a.flags, name)] for name in FLAG_NAMES}
+    counts = dict(sheet.counts)
+    counts["self_assessed"] = sum(a.self_assessment is not None for _, a in pairs)
+    return LgcReport(
+        school=school,
+        term=term,
+        last_term=sheet.last_term,
+        terms=terms,
+        plan=plan,
+        priorities=sheet.priorities,
+        spread=sheet.spread,
+        last_spread=last,
+        counts=counts,
+        flagged=flagged,
+        red_amber=[(p, a) for p, a in pairs if a.counted in RED_AMBER],
+        judgements=[p for p in sheet.priorities if p.judgement and p.judgement.value in RED_AMBER],
+    )
+
+
+# --- the Trust Board report ------------------------------------------------------------------
+
+
+@dataclass
+class AimRow:
+    aim: Aim
+    spread: rules.Spread
+    trustees: Rating | None
+
+    @property
+    def bar(self) -> list[dict]:
+        return bar(self.spread)
+
+
+@dataclass
+class BoardReport:
+    heatmap: Heatmap
+    red_amber: list[Rating]
+    disputed: list[tuple[Action, ActionFigure]]
+    aims: list[AimRow]
+
+
+def board_report(*, trust, term: TermDates, today: datetime.date | None = None) -> BoardReport:
+    """For the Trust Board: the heatmap with movement and flags per school, the commentaries behind
+    every Red and Amber across the trust, what is disputed and why, and the trustees' aim ratings."""
+    figures = heatmap(trust=trust, term=term, today=today)
+    plans = [r.plan for r in figures.rows]
+    red_amber = list(
+        Rating.objects.filter(term=term, voice=Voice.GOVERNORS, plan__in=plans, value__in=RED_AMBER)
+        .select_related("plan__school", "plan__academic_year", "action__priority", "priority", "by")
+        .order_by("plan__school__name", "priority__order", "action__priority__order", "action__order", "pk")
+    )
+    disputed_figures = {a.action_id: a for r in figures.rows for a in r.actions if a.flags.disputed}
+    disputed = [
+        (action, disputed_figures[action.pk])
+        for action in Action.objects.filter(pk__in=disputed_figures)
+        .select_related("priority", "plan__school")
+        .order_by("plan__school__name", "priority__order", "order", "pk")
+    ]
+    trustees = {
+        r.aim_id: r
+        for r in Rating.objects.filter(term=term, voice=Voice.TRUSTEES, aim__in=figures.aims).select_related("by")
+    }
+    aims = [AimRow(cell.aim, cell.spread, trustees.get(cell.aim.pk)) for cell in figures.totals]
+    return BoardReport(heatmap=figures, red_amber=red_amber, disputed=disputed, aims=aims)
+
+
+# --- the exports -----------------------------------------------------------------------------
+
+EXPORT_HEADER = [
+    "School",
+    "Plan",
+    "Priority",
+    "Action",
+    "Aim",
+    "Self-assessment",
+    "Self-assessment commentary",
+    "Governors' rating",
+    "Counts as",
+    "Commentary",
+    "Current value",
+    "Evidence",
+    "Flags",
+    "Rated by",
+    "Rated at",
+]
+
+
+def export_rows(*, trust, term: TermDates, today: datetime.date | None = None) -> list[list]:
+    """One row per action of every published SDP and BDP of the term's year, in the order of
+    EXPORT_HEADER. "Rated at" is a datetime in the trust's time zone (None when not rated)."""
+    plans = rated_plans(trust=trust, term=term) + rated_plans(trust=trust, term=term, kind=PlanKind.BDP)
+    figures = plan_figures(plans, term, today)
+    by_action = {a.action_id: a for f in figures.values() for a in f.actions}
+    ratings = {
+        (r.action_id, r.voice): r
+        for r in Rating.objects.filter(plan__in=plans, term=term, action__isnull=False).select_related("by")
+    }
+    actions = (
+        Action.objects.filter(plan__in=plans)
+        .select_related("priority__aim", "plan__school", "plan__trust", "plan__academic_year")
+        .order_by("plan__school__name", "plan__kind", "priority__order", "priority__pk", "order", "pk")
+    )
+    rows = []
+    for action in actions:
+        plan = action.plan
+        mine = ratings.get((action.pk, Voice.SELF))
+        theirs = ratings.get((action.pk, Voice.GOVERNORS))
+        figure = by_action.get(action.pk)
+        rows.append(
+            [
+                plan.owner_name,
+                plan.title,
+                action.priority.title,
+                action.what,
+                action.priority.aim.code if action.priority.aim else "",
+                rules.LABELS[mine.value] if mine else "",
+                mine.commentary if mine else "",
+                rules.LABELS[theirs.value] if theirs else "",
+                rules.LABELS[figure.counted] if figure else rules.LABELS[rules.NOT_RATED],
+                theirs.commentary if theirs else "",
+                theirs.current_value if theirs else "",
+                theirs.evidence if theirs else "",
+                " ".join(figure.flags.reasons) if figure else "",
+                str(theirs.by) if theirs else "",
+                timezone.localtime(theirs.at).replace(tzinfo=None, microsecond=0) if theirs else None,
+            ]
+        )
+    return rows
