@@ -336,3 +336,34 @@ def test_the_plan_page_links_to_the_ratings_of_the_term_that_matters_now():
     # A draft is not rated yet: no link.
     draft = client.get(sdp(year=2024).get_absolute_url())
     assert draft.status_code == 200 and "Termly ratings" not in draft.content.decode()
+
+
+def test_kept_cards_show_every_new_rating_and_carry_the_readers_own_csrf_token():
+    from django.test import Client
+
+    from reviews.views_rate import CSRF_SLOT
+
+    plan = sdp(state="signed_off")
+    term = open_now(autumn(plan))
+    url = reverse("reviews:rate", kwargs={"pk": plan.pk, "term": "autumn"})
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(person("governor"))
+    first = client.get(url).content.decode()
+    assert "Not rated" in words(first.split(f'id="action-{the_action(plan).pk}"')[1].split("</article>")[0])
+    # Another governor rates: the kept card is not served again.
+    services.rate(
+        term=term, voice="governors", item=the_action(plan), value="amber", commentary="Slow start",
+        by=person("link-governor"), expected_version=None,
+    )  # fmt: skip
+    page = client.get(url).content.decode()
+    card = page.split(f'id="action-{the_action(plan).pk}"')[1].split("</article>")[0]
+    assert CSRF_SLOT not in page
+    assert 'class="btn-check" type="radio" name="value" value="amber" id="a' in card and " checked" in card
+    # The token in the kept card is this person's: posting with it is accepted.
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', card).group(1)
+    item_url = reverse(
+        "reviews:rate_item", kwargs={"pk": plan.pk, "term": "autumn", "kind": "action", "item_pk": the_action(plan).pk}
+    )
+    data = {"csrfmiddlewaretoken": token, "voice": "governors", "value": "red", "commentary": "No", "version": "1"}
+    assert client.post(item_url, data).status_code == 302
+    assert Rating.objects.get(plan=plan, voice="governors").value == "red"
