@@ -12,6 +12,7 @@ urlpatterns = [
     path("terms/<int:pk>/reopen/", terms.term_reopen, name="term_reopen"),
     path("settings/", terms.review_settings, name="settings"),
     path("plans/<int:pk>/", rate.sheet_now, name="rate_now"),
+    path("plans/<int:pk>/actions/<int:item_pk>/history/", rate.action_history, name="action_history"),
     path("plans/<int:pk>/<str:term>/", rate.sheet, name="rate"),
     path("plans/<int:pk>/<str:term>/<str:kind>/<int:item_pk>/", rate.rate_item, name="rate_item"),
     path("trust-aims/<str:term>/", rate.aims, name="aims"),

@@ -166,6 +166,22 @@ def sheet_now(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reviews:rate", pk=plan.pk, term=term.term)
 
 
+@login_required
+@require_GET
+def action_history(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Every rating an action has had, each voice and term, with who gave it and when."""
+    plan = selectors_school.school_plan(user=request.user, pk=pk)
+    if not policy.can_view_ratings(request.user, plan, staff_allowed=_staff_allowed(plan)):
+        raise PermissionDenied("The ratings of this plan are for its writers, leaders and governors.")
+    action = get_object_or_404(Action, pk=item_pk, plan=plan)
+    changes = (
+        Rating.history.filter(action_id=action.pk)
+        .select_related("history_user", "term__academic_year")
+        .order_by("-history_date", "-history_id")
+    )
+    return render(request, "reviews/rating_history.html", {"plan": plan, "action": action, "changes": changes})
+
+
 def _is_fetch(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 

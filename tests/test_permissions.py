@@ -262,6 +262,12 @@ MATRIX = {
         None,
         {p: 302 if p in SDP_READERS | {"anonymous"} else 404 if p == "other_head" else 403 for p in PERSONAS},
     ),
+    "reviews:action_history": (
+        "get",
+        lambda: sdp_action(),
+        None,
+        {p: 302 if p == "anonymous" else 200 if p in SDP_READERS else 404 for p in PERSONAS},
+    ),
     "reviews:rate_item": (
         "post",
         open_sdp_action,

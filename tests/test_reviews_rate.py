@@ -25,7 +25,7 @@ FETCH = {"HTTP_X_REQUESTED_WITH": "fetch"}
 
 def words(html: str) -> str:
     """The page's text as a reader gets it: no tags, single spaces."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def autumn(plan) -> TermDates:
@@ -367,3 +367,18 @@ def test_kept_cards_show_every_new_rating_and_carry_the_readers_own_csrf_token()
     data = {"csrfmiddlewaretoken": token, "voice": "governors", "value": "red", "commentary": "No", "version": "1"}
     assert client.post(item_url, data).status_code == 302
     assert Rating.objects.get(plan=plan, voice="governors").value == "red"
+
+
+def test_every_rating_of_an_action_is_kept_with_who_and_when():
+    plan = sdp(state="signed_off")
+    first = rate(plan, "amber")
+    rate(plan, "red", commentary="Stalled since October", expected_version=first.version, who="link-governor")
+    rate(plan, "green", voice="self", who="head", current_value="80%")
+    url = reverse("reviews:action_history", kwargs={"pk": plan.pk, "item_pk": the_action(plan).pk})
+    page = words(client_for("governor").get(url).content.decode())
+    rows = page.split("By ")[1]
+    assert rows.index("Self-assessment Green") < rows.index("Governors Red Stalled since October Lee Inch")
+    assert rows.index("Governors Red") < rows.index("Governors Amber Behind plan Gwen Lander")
+    assert (
+        client_for("staff").get(url).status_code == 404
+    )  # the school's staff, and the plan is signed off: not allowed
