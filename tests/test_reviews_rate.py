@@ -379,6 +379,5 @@ def test_every_rating_of_an_action_is_kept_with_who_and_when():
     rows = page.split("By ")[1]
     assert rows.index("Self-assessment Green") < rows.index("Governors Red Stalled since October Lee Inch")
     assert rows.index("Governors Red") < rows.index("Governors Amber Behind plan Gwen Lander")
-    assert (
-        client_for("staff").get(url).status_code == 404
-    )  # the school's staff, and the plan is signed off: not allowed
+    # The school's staff read the signed-off plan, but its ratings only where the trust allows.
+    assert client_for("staff").get(url).status_code == 403
