@@ -26,7 +26,23 @@
     box.classList.toggle("text-danger", !!isError);
   }
 
+  // The CSRF token now current: signing in again (in another tab, after the session ran out)
+  // changes it, and the one in the page would then be refused.
+  function csrfToken() {
+    var found = document.cookie.split("; ").find(function (c) { return c.indexOf("csrftoken=") === 0; });
+    return found ? decodeURIComponent(found.slice("csrftoken=".length)) : "";
+  }
+
   function cards() { return Array.prototype.slice.call(document.querySelectorAll("article[data-rate-url]")); }
+
+  // The link to the first action not yet rated follows the ratings made on the page.
+  function updateStart() {
+    var start = document.querySelector(".rate-start");
+    if (!start) { return; }
+    var first = cards().find(function (c) { return !c.classList.contains("is-rated"); });
+    if (first) { start.setAttribute("href", "#" + first.id); }
+    start.parentNode.hidden = !first;
+  }
 
   function focusNext(after) {
     var all = cards();
@@ -57,9 +73,11 @@
     }
     card.dataset.saving = "1";
     status(card, "Saving…", false);
+    var body = new FormData(form);
+    if (csrfToken()) { body.set("csrfmiddlewaretoken", csrfToken()); }
     fetch(form.action, {
       method: "POST",
-      body: new FormData(form),
+      body: body,
       headers: { "X-Requested-With": "fetch" },
       credentials: "same-origin"
     }).then(function (response) {
@@ -67,7 +85,14 @@
     }).then(function (result) {
       delete card.dataset.saving;
       var ok = result.response.ok;
-      if (!ok && [400, 409].indexOf(result.response.status) === -1) {
+      // Only a card comes with X-Rated; anything else (the sign-in page the request was sent to
+      // when the session ran out, an error page) must not replace the card and the typing in it.
+      var isCard = result.response.headers.get("X-Rated") !== null;
+      if (!isCard && result.response.redirected) {
+        status(card, "Not saved: you have been signed out. Your typing is still here: sign in again in another tab, then come back and press Save again.", true);
+        return;
+      }
+      if (!isCard || (!ok && [400, 409].indexOf(result.response.status) === -1)) {
         status(card, "Not saved (the server answered " + result.response.status + "). Your typing is still here: press Save again, or reload the page.", true);
         return;
       }
@@ -78,6 +103,7 @@
       var rated = result.response.headers.get("X-Rated");
       var count = document.querySelector(".rate-count");
       if (rated !== null && count) { count.textContent = rated; }
+      updateStart();
       if (ok && moveOn && fresh.tagName === "ARTICLE") {
         focusNext(fresh);
       } else {
