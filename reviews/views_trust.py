@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font
 from governance import policy
 from schools.models import School, Trust
 
+from . import selectors_reports as reports
 from . import selectors_trust as selectors
 from .services import settings_for
 
@@ -96,8 +97,8 @@ def golden_thread(request: HttpRequest, plan: str, aim: str) -> HttpResponse:
 @require_GET
 def school(request: HttpRequest, slug: str) -> HttpResponse:
     school_obj = _school(request, slug)
-    year = selectors.year_from(request.GET.get("year"))
-    page = selectors.school_year(school=school_obj, year=year)
+    year = reports.year_from(request.GET.get("year"))
+    page = reports.school_year(school=school_obj, year=year)
     return render(
         request, "reviews/school_by_term.html", {"page": page, "trust_wide": policy.sees_trust_ratings(request.user)}
     )
@@ -107,7 +108,7 @@ def school(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def lgc_report(request: HttpRequest, slug: str, term: str) -> HttpResponse:
     school_obj = _school(request, slug)
-    report = selectors.lgc_report(school=school_obj, term=selectors.term_by_slug(term))
+    report = reports.lgc_report(school=school_obj, term=selectors.term_by_slug(term))
     return render(request, "reviews/report_lgc.html", {"report": report})
 
 
@@ -115,7 +116,7 @@ def lgc_report(request: HttpRequest, slug: str, term: str) -> HttpResponse:
 @require_GET
 def board_report(request: HttpRequest, term: str) -> HttpResponse:
     _require_trust_wide(request)
-    report = selectors.board_report(trust=_trust(request), term=selectors.term_by_slug(term))
+    report = reports.board_report(trust=_trust(request), term=selectors.term_by_slug(term))
     return render(request, "reviews/report_board.html", {"report": report, "map": report.heatmap})
 
 
@@ -131,7 +132,7 @@ def defused(value) -> str:
 def _csv(rows: list[list]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(selectors.EXPORT_HEADER)
+    writer.writerow(reports.EXPORT_HEADER)
     for row in rows:
         writer.writerow([defused(f"{v:%Y-%m-%d %H:%M}" if isinstance(v, datetime.datetime) else v) for v in row])
     # With a byte-order mark, Excel opens the file as UTF-8 (names with accents, "£").
@@ -142,7 +143,7 @@ def _xlsx(rows: list[list], title: str) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
-    sheet.append(selectors.EXPORT_HEADER)
+    sheet.append(reports.EXPORT_HEADER)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
@@ -178,7 +179,7 @@ def export(request: HttpRequest, term: str, fmt: str) -> HttpResponse:
     if fmt not in CONTENT_TYPES:
         raise Http404("The ratings are exported as .csv or .xlsx.")
     term_obj = selectors.term_by_slug(term)
-    rows = selectors.export_rows(trust=_trust(request), term=term_obj)
+    rows = reports.export_rows(trust=_trust(request), term=term_obj)
     body = _csv(rows) if fmt == "csv" else _xlsx(rows, f"Ratings {term_obj.slug}")
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="ratings-{term_obj.slug}.{fmt}"'

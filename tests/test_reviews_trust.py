@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from reviews import selectors_trust
+from reviews import selectors_reports, selectors_trust
 from reviews.models import Rating, ReviewSettings
 from reviews.selectors_trust import movement_words
 from reviews.views_trust import defused
@@ -319,7 +319,7 @@ def expected_rows(f) -> list[list]:
 
 
 def test_export_rows_one_per_action_per_plan(trust_ratings):
-    rows = selectors_trust.export_rows(trust=Trust.objects.get(), term=term("spring"))
+    rows = selectors_reports.export_rows(trust=Trust.objects.get(), term=term("spring"))
     assert rows == expected_rows(trust_ratings)
 
 
