@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import quote
 
 from django.db.models import Q
 from django.http import Http404
@@ -142,11 +144,12 @@ class SchoolRow:
     actions: list[ActionFigure]
     rank: int | None = None
 
-    @property
+    # Worked out once: the page asks each several times (rank, score, words, bar).
+    @cached_property
     def spread(self) -> rules.Spread:
         return rules.Spread.of(a.counted for a in self.actions)
 
-    @property
+    @cached_property
     def last_spread(self) -> rules.Spread:
         return rules.Spread.of(a.last_counted for a in self.actions)
 
@@ -162,7 +165,7 @@ class SchoolRow:
     def movement_words(self) -> str:
         return movement_words(self.movement)
 
-    @property
+    @cached_property
     def counts(self) -> dict[str, int]:
         counts = flag_counts(a.flags for a in self.actions)
         counts["self_assessed"] = sum(a.self_value is not None for a in self.actions)
@@ -243,17 +246,16 @@ def heatmap(
         extra = Q(school__phase=phase)
     plans = rated_plans(trust=trust, term=term, extra=extra)
     figures = plan_figures(plans, term, today)
+    cell_url = cell_urls(term)
     rows = []
     for plan in plans:
         actions = figures[plan.pk].actions
         if strand is not None:
             actions = [a for a in actions if a.aim_id in shown]
-        cells = [
-            Cell(
-                aim, rules.Spread.of(a.counted for a in actions if a.aim_id == aim.pk), cell_url(term, plan.school, aim)
-            )
-            for aim in aims
-        ]
+        cells = []
+        for aim in aims:
+            spread = rules.Spread.of(a.counted for a in actions if a.aim_id == aim.pk)
+            cells.append(Cell(aim, spread, cell_url(plan.school, aim) if spread.total else ""))
         rows.append(SchoolRow(school=plan.school, plan=plan, cells=cells, actions=actions))
     with_plan = {p.school_id for p in plans}
     totals = [
@@ -274,8 +276,16 @@ def heatmap(
     )
 
 
-def cell_url(term: TermDates, school: School, aim: Aim) -> str:
-    return reverse("reviews:cell", kwargs={"term": term.slug, "school": school.slug, "aim": aim.code})
+def cell_urls(term: TermDates):
+    """The address of a term's cells, for a school and an aim: reversed once, not once a cell (a
+    large trust's heatmap has a thousand)."""
+    pattern = reverse("reviews:cell", kwargs={"term": term.slug, "school": "school", "aim": "--aim--"})
+    before, _, after = pattern.rpartition("/school/--aim--/")
+
+    def url(school: School, aim: Aim) -> str:
+        return f"{before}/{quote(school.slug, safe='')}/{quote(aim.code, safe='')}/{after}"
+
+    return url
 
 
 # --- one cell: the actions behind it ---------------------------------------------------------

@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from plans.models import Aim
 from reviews import selectors_reports, selectors_trust
 from reviews.models import Rating, ReviewSettings
 from reviews.selectors_trust import movement_words
 from reviews.views_trust import defused
-from schools.models import Trust
+from schools.models import School, Trust
 from tests.reviews_trust_builders import build, term
 from tests.school_plan_builders import client_for
 
@@ -95,6 +96,14 @@ def test_heatmap_filters_by_phase_and_strand(trust_ratings):
     ]
     # Nonsense filters are ignored, not errors.
     assert len(selectors_trust.heatmap(trust=trust, term=term("spring"), phase="x", strand_slug="y").rows) == 3
+
+
+def test_cell_addresses_are_the_reversed_ones(trust_ratings):
+    url = selectors_trust.cell_urls(term("spring"))
+    saltash = School.objects.get(slug="saltash")
+    for code in ("TSP1", "TSP 1.a"):
+        aim = Aim(code=code)
+        assert url(saltash, aim) == reverse("reviews:cell", args=[SPRING, "saltash", code])
 
 
 def test_rank_shares_equal_scores():
