@@ -48,6 +48,19 @@ def demo(db) -> None:
 
 
 @pytest.fixture
+def no_demo_sdps(demo) -> None:
+    """The demo trust without its five signed-off, rated 2023/24 SDPs (smart_trust.demo), for
+    tests that follow plans from their start or count every plan. Removed without history rows
+    (quicker; the test's transaction rolls the removal back)."""
+    from django.test import override_settings
+
+    from plans.models import SchoolPlan
+
+    with override_settings(SIMPLE_HISTORY_ENABLED=False):
+        SchoolPlan.objects.all().delete()
+
+
+@pytest.fixture
 def demo_live(transactional_db):
     """The demo data for tests whose database is flushed after each test."""
     return load_demo(password=DEMO_PASSWORD)

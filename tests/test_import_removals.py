@@ -15,7 +15,9 @@ from schools.models import School
 from tests.plan_builders import edited, minimal_plan
 from tests.test_planfile import row_counts
 
-pytestmark = pytest.mark.django_db
+# What a school plan is built on is protected: these tests build the plans they need on the
+# trust plan, starting from none (the demo's rated SDPs stand on every 2023/24 milestone).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_demo_sdps")]
 
 DEMO = "tsp-2022-27"
 

@@ -131,7 +131,7 @@ def test_a_reopening_without_a_reason_is_refused_on_the_page_and_nothing_is_kept
     assert "Say why the term is reopened: the governors and the Board will read it." in response.content.decode()
     assert 'value="2024-01-31"' in response.content.decode()  # what was typed stays
     autumn.refresh_from_db()
-    assert autumn.reopened_until is None and not TermReopening.objects.exists()
+    assert autumn.reopened_until is None and not autumn.reopenings.exists()
 
 
 def test_a_term_not_yet_open_cannot_be_reopened(client, demo):
@@ -141,7 +141,7 @@ def test_a_term_not_yet_open_cannot_be_reopened(client, demo):
         response = client.post(reverse("reviews:term_reopen", args=[spring.pk]), {"until": "2024-01-31", "reason": "x"})
     assert response.status_code == 400
     assert "open on 1 March 2024: there is nothing to reopen yet" in response.content.decode()
-    assert not TermReopening.objects.exists()
+    assert not spring.reopenings.exists()
 
 
 @pytest.mark.parametrize("who", ["central", "trustee", "governor", "head"])
@@ -154,7 +154,7 @@ def test_only_the_ceo_reopens_a_term(client, demo, who):
         )
         page = client.get(reverse("reviews:terms")).content.decode()
     assert response.status_code == 403
-    assert not TermReopening.objects.exists()
+    assert not autumn.reopenings.exists()
     assert reverse("reviews:term_reopen", args=[autumn.pk]) not in page
 
 

@@ -189,7 +189,7 @@ def test_a_stored_smart_summary_is_redone_after_any_change_and_only_then(demo, d
 
 
 @pytest.mark.parametrize("size", [1, 6])
-def test_the_sign_off_queue_costs_the_same_queries_for_one_school_or_six(demo, django_assert_num_queries, size):
+def test_the_sign_off_queue_costs_the_same_queries_for_one_school_or_six(no_demo_sdps, django_assert_num_queries, size):
     ceo = person("ceo")
     for school in SCHOOLS[:size]:
         sdp(school=school, state="finalised")
@@ -207,7 +207,7 @@ def test_the_sign_off_queue_costs_the_same_queries_for_one_school_or_six(demo, d
     assert len(missing) == School.objects.count() - size
 
 
-def test_the_sign_off_queue_shows_the_year_asked_for_or_else_the_latest(demo):
+def test_the_sign_off_queue_shows_the_year_asked_for_or_else_the_latest(no_demo_sdps):
     sdp(state="finalised")
     sdp(school="brunel", state="finalised", year=2024)
     ceo = person("ceo")
@@ -338,7 +338,7 @@ def test_a_draft_is_found_only_by_those_who_may_see_it(demo):
     assert draft not in selectors.school_plans(user=person("head.brunel"))
 
 
-def test_the_plan_list_shows_one_year_the_latest_unless_asked(demo):
+def test_the_plan_list_shows_one_year_the_latest_unless_asked(no_demo_sdps):
     older, newer = sdp(state="finalised"), sdp(school="brunel", state="finalised", year=2024)
     ceo = person("ceo")
     page = selectors.plan_list(user=ceo, year_slug=None)

@@ -69,7 +69,7 @@ def test_the_headteacher_starts_the_sdp_in_the_browser_and_cannot_start_it_twice
     assert "This school already has this plan for that year." in again.content.decode()
 
 
-def test_a_headteacher_cannot_start_another_schools_plan(demo):
+def test_a_headteacher_cannot_start_another_schools_plan(no_demo_sdps):
     brunel = School.objects.get(slug="brunel")
     year = AcademicYear.objects.get(start_year=2023)
     response = client_for("head").post(
@@ -79,7 +79,7 @@ def test_a_headteacher_cannot_start_another_schools_plan(demo):
     assert not SchoolPlan.objects.exists()
 
 
-def test_tolt_starts_the_trust_wide_bdp(demo):
+def test_tolt_starts_the_trust_wide_bdp(no_demo_sdps):
     year = AcademicYear.objects.get(start_year=2023)
     client = client_for("tolt")
     response = client.post(reverse("school_plans:create"), {"kind": "bdp", "school": "trust", "academic_year": year.pk})
@@ -90,7 +90,7 @@ def test_tolt_starts_the_trust_wide_bdp(demo):
     assert "A school development plan belongs to one school" in refused.content.decode()
 
 
-def test_a_school_bdp_is_possible(demo):
+def test_a_school_bdp_is_possible(no_demo_sdps):
     year = AcademicYear.objects.get(start_year=2023)
     saltash = School.objects.get(slug="saltash")
     response = client_for("head").post(
@@ -539,7 +539,7 @@ def test_other_schools_cannot_see_a_plan_at_all(demo):
 # --- the CEO's sign-off queue ----------------------------------------------------------------
 
 
-def test_sign_off_queue_shows_every_plan_and_signs_off(demo):
+def test_sign_off_queue_shows_every_plan_and_signs_off(no_demo_sdps):
     finalised = sdp(state="finalised")
     sdp(school="brunel", state="submitted")
     client = client_for("ceo")
@@ -570,7 +570,7 @@ def test_sign_off_queue_counts_changes_since_the_ceo_last_looked(demo):
     assert row["changes"] == 1 and row["seen_at"] is not None
 
 
-def test_sign_off_queue_queries_do_not_grow_with_the_number_of_schools(demo):
+def test_sign_off_queue_queries_do_not_grow_with_the_number_of_schools(no_demo_sdps):
     client = client_for("ceo")
     sdp(state="finalised")
     assert client.get(reverse("school_plans:sign_off")).status_code == 200
@@ -649,7 +649,7 @@ def test_removing_something_changed_since_the_page_was_opened_is_refused(demo):
 
 
 @pytest.mark.parametrize("school", ["saltash", "brunel", "bishop-cornish", "burraton", "landulph", "st-stephens"])
-def test_the_whole_journey_works_for_every_demo_school(demo, school):
+def test_the_whole_journey_works_for_every_demo_school(no_demo_sdps, school):
     """Start from the pocket guide, add a priority, an action and a criterion, submit; the chair
     of governors agrees; the headteacher finalises; the CEO signs off."""
     head = client_for("head" if school == "saltash" else f"head.{school}")
@@ -688,7 +688,7 @@ def governor_local(school: str) -> str:
     return "governor" if school == "saltash" else f"governor.{school}"
 
 
-def test_plan_list_queries_do_not_grow_with_the_number_of_plans(demo):
+def test_plan_list_queries_do_not_grow_with_the_number_of_plans(no_demo_sdps):
     client = client_for("trustee")
     sdp()
     assert client.get(reverse("school_plans:index")).status_code == 200
@@ -707,7 +707,7 @@ def test_plan_list_queries_do_not_grow_with_the_number_of_plans(demo):
     assert len(many) == len(few)
 
 
-def test_tolt_cannot_start_a_schools_sdp_and_is_told_why(demo):
+def test_tolt_cannot_start_a_schools_sdp_and_is_told_why(no_demo_sdps):
     brunel = School.objects.get(slug="brunel")
     year = AcademicYear.objects.get(start_year=2023)
     response = client_for("tolt").post(
