@@ -49,7 +49,7 @@ ANONYMOUS = "anonymous"
 class Page:
     """A page to measure: `path` is filled from the ids found in the database ({plan} the trust plan's
     slug, {aim} an aim's code, {year} a pocket guide's year, {sdp} the measured SDP's id); `who` is
-    one of the people found there (ceo, head, staff) or anonymous."""
+    one of the people found there (ceo, head, staff, governor) or anonymous."""
 
     name: str
     path: str
@@ -75,6 +75,8 @@ PAGES = [
     Page("people", "/people/", "ceo"),
     Page("school-plans", "/school-plans/", "ceo"),
     Page("schools", "/schools/", "ceo"),
+    Page("rate", "/ratings/plans/{sdp}/spring/", "governor"),
+    Page("heatmap", "/ratings/trust/", "ceo"),
 ]
 
 # Run in the scratch database: the people and ids the pages need, found by role, never by address.
@@ -103,7 +105,8 @@ DISCOVER = textwrap.dedent(
     aim = Aim.objects.filter(plan=plan).first() if plan else None
     print(json.dumps({
         "people": {"ceo": person("ceo"), "head": sdp and person("headteacher", school=sdp.school),
-                   "staff": sdp and person("staff", school=sdp.school)},
+                   "staff": sdp and person("staff", school=sdp.school),
+                   "governor": sdp and person("local_governor", school=sdp.school)},
         "ids": {"plan": plan and plan.slug, "aim": aim and aim.code, "year": guide and guide.academic_year.slug,
                 "sdp": sdp and sdp.pk},
         "data": {"schools": School.objects.count(), "people": User.objects.count(),

@@ -11,7 +11,12 @@ Everything is written with bulk_create in one transaction; the history rows are 
 way, dated as the work would have happened (plans written in the summer before their year,
 submitted and agreed in September, finalised and signed off in October, progress and evidence
 during the year). Some items are edited after the LGC agreed, so the CEO's sign-off queue has
-changes to show. Stored summaries on the plan (if any) are left at their defaults: the app works
+changes to show. Every finalised and signed-off SDP is rated in the autumn and spring terms of its
+year, inside each term's rating window, by the governors (the chair records their rating) and, in
+the latest year, by its leaders too (the action's lead self-assesses; earlier years' self-
+assessments are left out to keep the loader quick): mostly green, some amber and red with a commentary, a green on a
+measured action with this term's figure, some actions not rated, some schools quiet, a few where
+the two voices disagree. Stored summaries on the plan (if any) are left at their defaults: the app works
 them out again when it next needs them.
 
 Running it again does not duplicate anything: when the trust already has at least `schools`
@@ -60,9 +65,12 @@ from plans.models import (
     SuccessCriterion,
     Term,
 )
+from plans.models.school_plans import PUBLISHED_STATES
 from plans.models.strategic import Status
 from plans.services import NUMBERED
 from plans.workflow import STEPS
+from reviews.models import Rating, RatingValue, Voice
+from reviews.services import RATINGS, ensure_terms
 from schools.models import Phase, School
 from smart_trust.rendered import data_changed
 
@@ -232,6 +240,19 @@ EVIDENCE_NOTES = [
     "CPD attendance register and feedback",
     "Photographs and work samples in the shared folder",
 ]
+RATING_COMMENTARY = {
+    RatingValue.RED: [
+        "Not started: the lead was on long-term absence; a new lead starts after half term.",
+        "No impact seen in learning walks yet; the LGC asked for a recovery plan.",
+        "Funding for the resources fell through; the head is finding another way.",
+    ],
+    RatingValue.AMBER: [
+        "Under way but behind the timeline: staffing changes slowed it.",
+        "Some classes are there, others not yet; the next learning walk will check.",
+        "Training done; the change is not yet consistent across the school.",
+        "The figures are moving the right way but more slowly than planned.",
+    ],
+}
 STAGES = {-2: "Laying the foundations", -1: "Preparing the ground", 1: "Embedding", 2: "Sustaining", 3: "Evaluating"}
 TERMS = {  # first and last teaching day of each term: (month, day), in the autumn's year or the next
     Term.AUTUMN: ((0, 9, 4), (0, 12, 19)),
@@ -331,6 +352,7 @@ def load_large_demo(*, schools: int, years: int = 3, password: str | None = None
         # Bulk writes send no signals: what pages keep per version of the people and of the plan
         # content is made outdated here, once.
         data_changed(PEOPLE)
+        data_changed(RATINGS)
         page_cache.strategic_content_changed()
     result.seconds = time.monotonic() - started
     return result
@@ -349,6 +371,7 @@ COUNT_ORDER = [
     "actions",
     "success criteria",
     "evidence",
+    "ratings",
     "history rows",
 ]
 
@@ -720,6 +743,101 @@ class _Builder:
         plan_ids = [p.obj.pk for p in plans]
         for model in (SchoolPlan, Priority, Action, SuccessCriterion):
             self.fix_updated_at(model, plan_ids)
+        self.write(Rating, self.make_ratings(plans, actions, criteria, evidence), count_as="ratings")
+
+    # --- ratings -------------------------------------------------------------------------------------
+
+    def make_ratings(self, plans, actions, criteria, evidence) -> list[Item]:
+        """The autumn and spring ratings of every published plan made here, as reviews.services.rate
+        would keep them: a commentary behind each red and amber, this term's figure behind a green
+        on a measured action. Each plan has its own tendency (a school on track, one struggling, a
+        governing body that has not rated yet)."""
+        rng = self.rng
+        terms = {}
+        for year in self.years:  # bulk writes send no signals: the years' terms are made here
+            for term in ensure_terms(AcademicYear.objects.get(start_year=year)):
+                terms[year, term.term] = term
+        measure = {}
+        for c in criteria:
+            if c.obj.target is not None:
+                measure.setdefault(c.obj.action_id, c.obj)
+        shown = {e.obj.action_id for e in evidence}
+        by_plan = defaultdict(list)
+        for a in actions:
+            by_plan[a.obj.plan_id].append(a.obj)
+        items = []
+        for p in plans:
+            plan = p.obj
+            if plan.state not in PUBLISHED_STATES:
+                continue
+            strength = rng.random()  # how well this school's plan is going
+            head = self.people[plan.school_id][Role.HEADTEACHER][0]
+            chair = self.chairs.get(plan.school_id) or self.people[plan.school_id][Role.LOCAL_GOVERNOR][0]
+            latest = plan.academic_year.start_year == self.years[-1]
+            for name in (Term.AUTUMN, Term.SPRING):
+                term = terms[plan.academic_year.start_year, name]
+                heard = 0.35 if rng.random() < 0.08 else 0.93  # a few governing bodies have barely rated
+                for action in by_plan[plan.pk]:
+                    theirs = self.rating_value(action, name, strength) if rng.random() < heard else None
+                    mine = self.self_value(theirs, action, name, strength) if latest and rng.random() < 0.88 else None
+                    for voice, value, by, first in (
+                        (Voice.SELF, mine, action.lead_id or head, True),
+                        (Voice.GOVERNORS, theirs, chair, False),
+                    ):
+                        if value is None:
+                            continue
+                        rating = Rating(term_id=term.pk, voice=voice, plan_id=plan.pk, action_id=action.pk, value=value)
+                        self.rating_words(rating, measure.get(action.pk), action.pk in shown, name)
+                        rating.by_id = by
+                        rating.at = self.rated_at(term, first=first)
+                        items.append(Item(rating, rating.at, by, "Rated"))
+        return items
+
+    def rating_value(self, action: Action, term: str, strength: float) -> str:
+        rng = self.rng
+        if action.status == ActionStatus.COMPLETE and term == Term.SPRING and rng.random() < 0.6:
+            return RatingValue.COMPLETE
+        if term == Term.AUTUMN and action.start_term != Term.AUTUMN and rng.random() < 0.3:
+            return RatingValue.NOT_YET_DUE
+        roll = rng.random()
+        red, amber = 0.1 - 0.08 * strength, 0.3 - 0.2 * strength  # from 10% red, 30% amber to 2%, 10%
+        return RatingValue.RED if roll < red else RatingValue.AMBER if roll < red + amber else RatingValue.GREEN
+
+    def self_value(self, theirs: str | None, action: Action, term: str, strength: float) -> str:
+        """The leaders' self-assessment: mostly the governors' view, sometimes a step kinder, now and
+        then two steps apart (disputed)."""
+        rng = self.rng
+        if theirs is None:
+            return self.rating_value(action, term, strength)
+        roll = rng.random()
+        if theirs == RatingValue.RED and roll < 0.3:
+            return RatingValue.GREEN
+        if theirs == RatingValue.GREEN and roll < 0.02:
+            return RatingValue.RED
+        if roll < 0.15:
+            kinder = {RatingValue.RED: RatingValue.AMBER, RatingValue.AMBER: RatingValue.GREEN}
+            return kinder.get(theirs, theirs)
+        return theirs
+
+    def rating_words(self, rating: Rating, criterion, has_evidence: bool, term: str) -> None:
+        rng = self.rng
+        if rating.value in (RatingValue.RED, RatingValue.AMBER):
+            rating.commentary = rng.choice(RATING_COMMENTARY[rating.value])
+        if rating.value == RatingValue.GREEN and criterion is not None:
+            baseline, target = float(criterion.baseline or 0), float(criterion.target)
+            share = rng.uniform(0.3, 0.6) if term == Term.AUTUMN else rng.uniform(0.6, 0.95)
+            figure = round(baseline + (target - baseline) * share)
+            rating.current_value = f"{figure}%" if criterion.unit == "%" else f"{figure} {criterion.unit}"
+        elif rating.value != RatingValue.NOT_YET_DUE and (has_evidence or rng.random() < 0.4):
+            rating.evidence = rng.choice(EVIDENCE_NOTES)
+
+    def rated_at(self, term, *, first: bool) -> datetime.datetime:
+        """Inside the term's rating window: the self-assessment in its first half, the governors' later."""
+        span = (term.rating_closes - term.rating_opens).days
+        offset = self.rng.randint(0, span // 2) if first else self.rng.randint(span // 2, span)
+        day = term.rating_opens + datetime.timedelta(days=offset)
+        when = self.daytime(self.at(day.year, day.month, day.day))
+        return self.before_now(when, self.at(term.rating_opens.year, term.rating_opens.month, term.rating_opens.day))
 
     def make_plan(self, school: School, ay: AcademicYear, state: str):
         rng, year = self.rng, ay.start_year

@@ -136,7 +136,7 @@ def discovered(key: str) -> set[str]:
 
 def test_discovery_finds_the_ids_and_people_this_test_uses():
     assert discovered("ids") == set(IDS)
-    assert discovered("people") == {"ceo", "head", "staff"}
+    assert discovered("people") == {"ceo", "head", "staff", "governor"}
 
 
 @pytest.mark.parametrize("page", bench.PAGES, ids=lambda page: page.name)

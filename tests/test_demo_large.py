@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from governance.models import Role, RoleAssignment, User
@@ -25,10 +25,16 @@ from plans.models import (
     Step,
     SuccessCriterion,
 )
+from plans.models.school_plans import PUBLISHED_STATES
 from plans.selectors_school import changes_since
 from plans.workflow import STEPS
+from reviews import rules
+from reviews.models import Rating, TermDates, Voice
+from reviews.selectors import plan_figures
+from reviews.services import RATINGS
 from schools.models import School
-from smart_trust.demo import PEOPLE, SCHOOLS
+from smart_trust.demo import PEOPLE, RATED_SCHOOLS, SCHOOLS
+from smart_trust.rendered import data_version
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +48,14 @@ PER_ROLE = {
 }
 TRUST_PEOPLE = sum(1 for p in PEOPLE if p[3] is None)
 ITEM_MODELS = [SchoolPlan, Priority, Action, SuccessCriterion, Evidence]
+# The small demo's own SDPs, written and rated by hand through the services (smart_trust.demo):
+# the large loader builds every other school's and year's.
+HAND_MADE = Q(academic_year__start_year=2023, school__slug__in=RATED_SCHOOLS)
+
+
+def built():
+    """The SDPs the large loader made."""
+    return SchoolPlan.objects.exclude(HAND_MADE)
 
 
 def run(**options) -> str:
@@ -56,9 +70,9 @@ def large(demo) -> str:
 
 
 def row_counts() -> dict[str, int]:
-    models = [School, User, RoleAssignment, PocketGuide, Milestone, PlanEvent, *ITEM_MODELS]
+    models = [School, User, RoleAssignment, PocketGuide, Milestone, PlanEvent, *ITEM_MODELS, Rating]
     counts = {m.__name__: m.objects.count() for m in models}
-    counts |= {f"history of {m.__name__}": m.history.count() for m in ITEM_MODELS}
+    counts |= {f"history of {m.__name__}": m.history.count() for m in [*ITEM_MODELS, Rating]}
     return counts
 
 
@@ -99,13 +113,18 @@ def test_every_school_has_a_full_sdp_each_year(large):
         (s.pk, y): 1 for s in School.objects.all() for y in (2023, 2024)
     }
     assert all(p.pocket_guide.academic_year == p.academic_year and p.kind == "sdp" for p in plans)
+    assert plans.filter(HAND_MADE).count() == len(RATED_SCHOOLS)  # the small demo's, kept as they were
+    mine = built().values("pk")
     for model, per_plan in ((Priority, 12), (Action, 60), (SuccessCriterion, 120)):
-        counts = model.objects.values("plan").annotate(n=Count("pk")).values_list("n", flat=True)
+        counts = model.objects.filter(plan__in=mine).values("plan").annotate(n=Count("pk")).values_list("n", flat=True)
         assert sorted(set(counts)) == [per_plan], model.__name__
-    assert set(Priority.objects.annotate(n=Count("actions")).values_list("n", flat=True)) == {5}
-    assert set(Action.objects.annotate(n=Count("criteria")).values_list("n", flat=True)) == {2}
+        assert len(counts) == built().count()
+    priorities = Priority.objects.filter(plan__in=mine).annotate(n=Count("actions"))
+    assert set(priorities.values_list("n", flat=True)) == {5}
+    actions = Action.objects.filter(plan__in=mine).annotate(n=Count("criteria"))
+    assert set(actions.values_list("n", flat=True)) == {2}
     # Eight trust priorities from the plan's own pocket guide, four of the school's own.
-    for plan in plans:
+    for plan in plans.exclude(HAND_MADE):
         trust = Priority.objects.filter(plan=plan, milestone__isnull=False)
         assert trust.count() == 8 and not trust.exclude(milestone__guide=plan.pocket_guide).exists()
         assert Priority.objects.filter(plan=plan, milestone=None, aim=None).count() == 4
@@ -119,10 +138,11 @@ def test_actions_are_led_by_the_schools_leaders_within_the_year(large):
     ).values_list("school_id", "user_id"):
         leaders[school_id].add(user_id)
     actions = list(Action.objects.select_related("plan__academic_year"))
+    mine = set(built().values_list("pk", flat=True))
     for action in actions:
         assert action.lead_id in leaders[action.plan.school_id]
         first, last = smart.year_bounds(action.plan.academic_year)
-        assert action.start_term and action.due_term
+        assert action.start_term and (action.due_term or action.plan_id not in mine and action.due_date)
         assert all(first <= d <= last for d in (action.start_date, action.due_date) if d)
     assert 0.2 < sum(1 for a in actions if a.cost) / len(actions) < 0.5
 
@@ -145,17 +165,20 @@ def test_every_item_has_its_history_dated_as_the_work_was_done(large):
         assert created.count() == items > 0, model.__name__
         assert set(created.values_list("id", flat=True)) == set(model.objects.values_list("pk", flat=True))
         assert model.history.count() >= items
-    plans = {p.pk: p for p in SchoolPlan.objects.select_related("academic_year")}
+    # The loader's own are dated as the work was done (the small demo's were made just now).
+    plans = {p.pk: p for p in built().select_related("academic_year")}
     for model in (Priority, Action, SuccessCriterion):
         for plan_id, first in (
-            model.history.filter(history_type="+").values_list("plan_id").annotate(at=Max("history_date"))
+            model.history.filter(history_type="+", plan_id__in=plans)
+            .values_list("plan_id")
+            .annotate(at=Max("history_date"))
         ):
             year = plans[plan_id].academic_year.start_year
             assert datetime.date(year, 6, 1) <= first.date() < datetime.date(year, 9, 1)
         # A version per recorded change, and `updated_at` is the last one's time.
         latest = dict(model.history.values_list("id").annotate(at=Max("history_date")))
         versions = dict(model.history.values_list("id").annotate(n=Count("history_id")))
-        for item in model.objects.all():
+        for item in model.objects.filter(plan_id__in=plans):
             assert item.version == versions[item.pk]
             assert item.updated_at == latest[item.pk]
     assert not any(model.history.filter(history_date__gt=timezone.now()).exists() for model in ITEM_MODELS)
@@ -235,7 +258,7 @@ def test_default_load_demo_stays_small(demo):
     assert School.objects.count() == len(SCHOOLS) == 6
     assert User.objects.count() == len(PEOPLE)
     assert PocketGuide.objects.count() == 1
-    assert not SchoolPlan.objects.exists()
+    assert SchoolPlan.objects.count() == SchoolPlan.objects.filter(HAND_MADE).count() == len(RATED_SCHOOLS)
 
 
 def test_bad_sizes_are_refused(demo):
@@ -245,4 +268,77 @@ def test_bad_sizes_are_refused(demo):
         run(schools=8, years=6)
     with pytest.raises(CommandError, match="--schools must be from 6"):
         run(schools=5)
-    assert not SchoolPlan.objects.exists()
+    assert SchoolPlan.objects.count() == SchoolPlan.objects.filter(HAND_MADE).count()
+
+
+# --- ratings -------------------------------------------------------------------------------------
+
+
+def test_published_plans_are_rated_in_autumn_and_spring_within_the_window(large):
+    terms = {(t.academic_year.start_year, t.term): t for t in TermDates.objects.select_related("academic_year")}
+    assert {(y, n) for y in (2023, 2024) for n in ("autumn", "spring", "summer")} <= set(terms)
+    ratings = list(built_ratings().select_related("term", "plan"))
+    assert ratings and all(r.plan.state in PUBLISHED_STATES for r in ratings)
+    assert not Rating.objects.exclude(plan__state__in=PUBLISHED_STATES).exists()
+    rated = {(r.plan_id, r.term.term) for r in ratings}
+    for plan in built().filter(state__in=PUBLISHED_STATES):
+        assert {(plan.pk, "autumn"), (plan.pk, "spring")} <= rated, plan
+    assert {r.term.term for r in ratings} == {"autumn", "spring"}
+    now = timezone.now()
+    for r in ratings:
+        assert r.term.academic_year_id == r.plan.academic_year_id
+        assert r.term.rating_opens <= timezone.localtime(r.at).date() <= r.term.rating_closes and r.at < now
+        assert r.action_id and r.version == 1
+
+
+def test_ratings_obey_the_rules_with_their_history(large):
+    ratings = list(built_ratings().prefetch_related("action__criteria"))
+    for r in ratings:
+        measured = any(c.target is not None for c in r.action.criteria.all())
+        offered = ["red", "amber", "green", "not_yet_due", "complete"]
+        found = rules.problems(
+            value=r.value, commentary=r.commentary, current_value=r.current_value, evidence=r.evidence,
+            offered=offered, measured=measured, evidence_on_record=False,
+        )  # fmt: skip
+        assert found == {}, (r, found)
+    created = {h.id: h for h in Rating.history.filter(history_type="+")}
+    assert all((created[r.pk].history_user_id, created[r.pk].history_date) == (r.by_id, r.at) for r in ratings)
+    # The self-assessment is the action's lead's (or the head's), the governors' rating the chair's.
+    chairs = dict(RoleAssignment.objects.filter(is_chair=True).values_list("school_id", "user_id"))
+    leaders = defaultdict(set)
+    for school_id, user_id in RoleAssignment.objects.filter(
+        role__in=[Role.HEADTEACHER, Role.SENIOR_LEADER, Role.MIDDLE_LEADER]
+    ).values_list("school_id", "user_id"):
+        leaders[school_id].add(user_id)
+    schools = dict(SchoolPlan.objects.values_list("pk", "school_id"))
+    for r in ratings:
+        if r.voice == Voice.GOVERNORS:
+            assert r.by_id == chairs[schools[r.plan_id]]
+        else:
+            assert r.voice == Voice.SELF and r.by_id in leaders[schools[r.plan_id]]
+
+
+def test_ratings_are_a_realistic_mix(large):
+    values = Counter(built_ratings().filter(voice=Voice.GOVERNORS).values_list("value", flat=True))
+    total = sum(values.values())
+    assert values["green"] / total > 0.5
+    assert values["amber"] > values["red"] > 0 and values["not_yet_due"] and values["complete"]
+    counts = Counter()
+    for (year, name), term in {(t.academic_year.start_year, t.term): t for t in TermDates.objects.all()}.items():
+        if name == "summer":
+            continue
+        plans = list(built().filter(state__in=PUBLISHED_STATES, academic_year__start_year=year))
+        for figures in plan_figures(plans, term).values():
+            counts.update(figures.counts)
+            assert figures.spread.total == 60
+    assert counts["not_rated"] and counts["disputed"] and counts["stale"], counts
+
+
+def test_the_ratings_version_moves_on(demo):
+    before = data_version(RATINGS)
+    run(schools=SCHOOL_COUNT, years=1, password="large-demo-pass")
+    assert data_version(RATINGS) != before
+
+
+def built_ratings():
+    return Rating.objects.filter(plan__in=built().values("pk"))
