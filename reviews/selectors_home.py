@@ -54,11 +54,12 @@ def open_terms(today: datetime.date) -> list[TermDates]:
     )
 
 
-def waiting_for(user, today: datetime.date | None = None) -> list[Waiting]:
+def waiting_for(user, today: datetime.date | None = None, terms: list[TermDates] | None = None) -> list[Waiting]:
+    """`terms`: the terms open today, when the caller has them already."""
     today = today or timezone.localdate()
     if not policy.held_roles(user):
         return []
-    terms = open_terms(today)
+    terms = open_terms(today) if terms is None else terms
     if not terms:
         return []
     by_year: dict[int, list[TermDates]] = {}
@@ -117,11 +118,12 @@ def waiting_for(user, today: datetime.date | None = None) -> list[Waiting]:
             )
     if policy.rates_aims(user):
         for term in terms:
-            aims = Aim.objects.filter(
-                plan__start_year__lte=term.academic_year.start_year, plan__end_year__gt=term.academic_year.start_year
+            y = term.academic_year.start_year
+            counted = Aim.objects.filter(plan__start_year__lte=y, plan__end_year__gt=y).aggregate(
+                total=Count("pk", distinct=True),
+                rated=Count("ratings", filter=Q(ratings__term=term, ratings__voice=Voice.TRUSTEES), distinct=True),
             )
-            total = aims.count()
-            n = Rating.objects.filter(term=term, voice=Voice.TRUSTEES, aim__in=aims).count()
+            n, total = counted["rated"], counted["total"]
             until = term.open_until(today)
             items.append(
                 Waiting(
@@ -136,16 +138,19 @@ def waiting_for(user, today: datetime.date | None = None) -> list[Waiting]:
     return sorted(items, key=lambda w: (w.finished, w.until))
 
 
-def trust_summary(user, today: datetime.date | None = None) -> TrustSummary | None:
-    """The heatmap in one paragraph, for the CEO's (and trustees') home page."""
+def trust_summary(
+    user, today: datetime.date | None = None, terms: list[TermDates] | None = None, trust: Trust | None = None
+) -> TrustSummary | None:
+    """The heatmap in one paragraph, for the CEO's (and trustees') home page. `terms` (open today)
+    and `trust` when the caller has them already."""
     if not policy.sees_trust_ratings(user):
         return None
     today = today or timezone.localdate()
-    terms = open_terms(today)
+    terms = open_terms(today) if terms is None else terms
     term = max(terms, key=lambda t: t.sort_key) if terms else selectors.current_term(today)
     if term is None:
         return None
-    trust = Trust.objects.of_person(user)
+    trust = trust or Trust.objects.of_person(user)
     if trust is None:
         return None
     figures = selectors.plan_figures(selectors.rated_plans(trust=trust, term=term), term, today)

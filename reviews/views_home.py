@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from plans.views import home_context
@@ -13,6 +14,9 @@ from . import selectors_home
 def home(request: HttpRequest) -> HttpResponse:
     context = home_context(request.user)
     if request.user.is_authenticated:
-        context["waiting"] = selectors_home.waiting_for(request.user)
-        context["summary"] = selectors_home.trust_summary(request.user)
+        today = timezone.localdate()
+        terms = selectors_home.open_terms(today)
+        trust = context["plans"][0].trust if context["plans"] else None
+        context["waiting"] = selectors_home.waiting_for(request.user, today, terms)
+        context["summary"] = selectors_home.trust_summary(request.user, today, terms, trust)
     return render(request, "reviews/home.html", context)
