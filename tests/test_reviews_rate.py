@@ -321,6 +321,8 @@ def test_home_says_what_is_waiting_for_each_person():
     )
     # The latest open term: the demo reopens the summer term of 2023/24.
     assert f"The trust, the summer term 2023/24 {published.count()} schools with a finalised plan:" in ceo
+    # Nobody has rated the summer term yet: every school is named as not having started.
+    assert f"{published.count()} schools have not rated at all." in ceo
     assert "See the heatmap" in ceo and "Waiting for you" not in home("cfo")
     assert "Rate the trust&#x27;s aims for the autumn term 2023/24" in home("trustee")
 
