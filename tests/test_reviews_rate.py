@@ -383,3 +383,10 @@ def test_every_rating_of_an_action_is_kept_with_who_and_when():
     assert rows.index("Governors Red") < rows.index("Governors Amber Behind plan Gwen Lander")
     # The school's staff read the signed-off plan, but its ratings only where the trust allows.
     assert client_for("staff").get(url).status_code == 403
+
+
+def test_the_heatmap_leads_to_the_aims_and_the_terms():
+    page = client_for("ceo").get(reverse("reviews:heatmap") + "?term=2023-24-spring").content.decode()
+    assert reverse("reviews:aims", kwargs={"term": "2023-24-spring"}) in page and "rate them" in page
+    assert reverse("reviews:terms") in page
+    assert "rate them" not in client_for("cfo").get(reverse("reviews:heatmap")).content.decode()
