@@ -28,7 +28,7 @@ from governance import policy
 from plans import selectors_school
 from plans.models import Action, Aim, Priority, SchoolPlan
 from schools.models import Trust
-from smart_trust.rendered import digest, kept_many
+from smart_trust.rendered import data_version, digest, kept, kept_many
 
 from . import rules, selectors, services
 from .models import Rating, RatingValue, TermDates, Voice
@@ -37,26 +37,36 @@ from .models import Rating, RatingValue, TermDates, Voice
 KEYS = {"red": "R", "amber": "A", "green": "G", "not_yet_due": "N", "complete": "C"}
 
 CARD = "reviews/_rate_card.html"
+PRIORITY_CARD = "reviews/_rate_priority.html"
 # A kept card holds this where the person's CSRF token goes; it is put in as the card is served.
 CSRF_SLOT = "csrf-token-slot-0b8e"
 # The card template's own text is part of each kept card's key, so a new release never serves a
 # card rendered by the old template.
 CARD_SOURCE = digest([(Path(__file__).parent / "templates" / CARD).read_bytes()])
-PRIORITY_CARD = "reviews/_rate_priority.html"
+# The page's body around the cards, kept whole per what it shows (_body_key).
+BODY = "reviews/_rate_body.html"
+BODY_SOURCE = digest([(Path(__file__).parent / "templates" / name).read_bytes() for name in (BODY, PRIORITY_CARD)])
 
 
 def _staff_allowed(plan: SchoolPlan) -> bool:
     return services.settings_for(plan.trust).staff_see_ratings
 
 
-def _voices(user, plan: SchoolPlan, lead_ids: set[int]) -> list[str]:
-    """The voices the person may give on this plan, the governors' first."""
+def _voices(user, plan: SchoolPlan) -> list[str]:
+    """The voices the person may give on this plan, the governors' first. An action's lead who is
+    none of the plan's leaders self-assesses their own actions (one query, asked only of them)."""
     voices = []
     if policy.rates_as_governor(user, plan):
         voices.append(Voice.GOVERNORS)
-    if policy.self_assesses(user, plan) or user.pk in lead_ids:
+    if policy.self_assesses(user, plan) or (
+        policy.can_view_school_plan(user, plan) and Action.objects.filter(plan=plan, lead_id=user.pk).exists()
+    ):
         voices.append(Voice.SELF)
     return voices
+
+
+def _chosen(voices: list[str], wanted: str | None) -> str | None:
+    return wanted if wanted in voices else (voices[0] if voices else None)
 
 
 def _may_rate(user, plan: SchoolPlan, voice: str, item) -> bool:
@@ -74,12 +84,12 @@ def _plan_and_term(request: HttpRequest, pk: int, term: str) -> tuple[SchoolPlan
     return plan, selectors.term_of(plan.academic_year, term)
 
 
-def _sheet_context(request: HttpRequest, plan: SchoolPlan, term: TermDates, voice: str | None) -> dict:
+def _sheet_context(
+    request: HttpRequest, plan: SchoolPlan, term: TermDates, voice: str | None, voices: list[str] | None = None
+) -> dict:
     sheet = selectors.rating_sheet(plan=plan, term=term)
-    lead_ids = {row.action.lead_id for row in sheet.actions if row.action.lead_id}
-    voices = _voices(request.user, plan, lead_ids)
-    if voice not in voices:
-        voice = voices[0] if voices else None
+    voices = _voices(request.user, plan) if voices is None else voices
+    voice = _chosen(voices, voice)
     is_open = term.is_open()
     for n, prow in enumerate(sheet.priorities, start=1):
         for m, row in enumerate(prow.actions, start=1):
@@ -128,9 +138,10 @@ def _card_key(row, context: dict) -> str:
     ])  # fmt: skip
 
 
-def _cards(request: HttpRequest, context: dict) -> None:
+def _cards(request: HttpRequest, context: dict, *, token: str | None = None) -> None:
     """Each action's card as HTML (`row.html`): kept per what it shows, so a page of 60 actions
-    renders only the cards that changed; one with the person's typing or errors is rendered afresh."""
+    renders only the cards that changed; one with the person's typing or errors is rendered afresh.
+    `token`: what goes where the CSRF token goes (the person's own unless given)."""
     plain = {row.action.pk: row for row in context["sheet"].actions if not (row.errors["any"] or row.just_saved)}
     keys = {pk: _card_key(row, context) for pk, row in plain.items()}
 
@@ -138,12 +149,27 @@ def _cards(request: HttpRequest, context: dict) -> None:
         return {pk: render_to_string(CARD, {**context, "row": plain[pk], "csrf_token": CSRF_SLOT}) for pk in pks}
 
     kept = kept_many("rate-card", keys, render_cards)
-    token = get_token(request)
+    token = token or get_token(request)
     for row in context["sheet"].actions:
         if row.action.pk in kept:
             row.html = mark_safe(kept[row.action.pk].replace(CSRF_SLOT, token))  # noqa: S308 - our own template's output
         else:
             row.html = render_to_string(CARD, {**context, "row": row}, request=request)
+
+
+def _body_key(request: HttpRequest, plan: SchoolPlan, term: TermDates, voice: str | None, voices: list[str]) -> str:
+    """What the page's body shows: the plan's content (its version), every rating, term date and
+    rating setting of the trust (the "ratings" version), names (the "people" version), the day,
+    and what the person may do: their voice, and which actions they may rate in it."""
+    user = request.user
+    if voice == Voice.SELF and not policy.self_assesses(user, plan):
+        editable = f"own actions of {user.pk}"
+    else:
+        editable = "all" if voice else "none"
+    return digest([
+        BODY_SOURCE, CARD_SOURCE, plan.pk, plan.content_version, data_version(services.RATINGS),
+        data_version("people"), term.pk, timezone.localdate().isoformat(), voice, tuple(voices), editable,
+    ])  # fmt: skip
 
 
 @login_required
@@ -152,9 +178,17 @@ def sheet(request: HttpRequest, pk: int, term: str) -> HttpResponse:
     plan, term_obj = _plan_and_term(request, pk, term)
     if not plan.is_published:
         return render(request, "reviews/rate_not_yet.html", {"plan": plan, "term": term_obj})
-    context = _sheet_context(request, plan, term_obj, request.GET.get("voice"))
-    _cards(request, context)
-    return render(request, "reviews/rate.html", context)
+    voices = _voices(request.user, plan)
+    voice = _chosen(voices, request.GET.get("voice"))
+
+    def body() -> str:
+        context = _sheet_context(request, plan, term_obj, voice, voices)
+        _cards(request, context, token=CSRF_SLOT)
+        return render_to_string(BODY, {**context, "csrf_token": CSRF_SLOT})
+
+    html = kept("rate-body:" + _body_key(request, plan, term_obj, voice, voices), body)
+    page = mark_safe(html.replace(CSRF_SLOT, get_token(request)))  # noqa: S308 - our own template's output
+    return render(request, "reviews/rate.html", {"plan": plan, "term": term_obj, "voice": voice, "body": page})
 
 
 @login_required
@@ -227,6 +261,7 @@ def rate_item(request: HttpRequest, pk: int, term: str, kind: str, item_pk: int)
         context = _sheet_context(request, plan, term_obj, voice)
         _keep_typing(context, kind, item.pk, posted, errors)
         _cards(request, context)
+        context["body"] = render_to_string(BODY, context, request=request)
         return render(request, "reviews/rate.html", context, status=status)
     context = _sheet_context(request, plan, term_obj, voice)
     row = _keep_typing(context, kind, item.pk, posted if errors else None, errors)

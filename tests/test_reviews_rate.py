@@ -6,6 +6,7 @@ import datetime
 import re
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -253,11 +254,16 @@ def test_the_rating_page_asks_the_same_number_of_queries_for_5_or_40_actions():
         for a in list(plan.priorities.first().actions.all())[: actions // 2]:
             services.rate(term=term, voice="self", item=a, value="green", by=head, expected_version=None)
         client = client_for("governor.brunel" if actions == 5 else "governor.landulph")
+        cache.clear()
         url = reverse("reviews:rate", kwargs={"pk": plan.pk, "term": "autumn"})
-        client.get(url)
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        return len(queries)
+        client.get(url)  # the session's first request renews it
+        cache.clear()
+        counted = []
+        for _ in ("rendered", "kept"):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counted.append(len(queries))
+        return counted
 
     assert count(5) == count(40)
 
@@ -361,6 +367,9 @@ def test_kept_cards_show_every_new_rating_and_carry_the_readers_own_csrf_token()
     card = page.split(f'id="action-{the_action(plan).pk}"')[1].split("</article>")[0]
     assert CSRF_SLOT not in page
     assert 'class="btn-check" type="radio" name="value" value="amber" id="a' in card and " checked" in card
+    # Evidence added since (the plan's content version moves on) shows too.
+    plan_services.evidence_add(action=the_action(plan), note="Library log for October", link="", by=person("head"))
+    assert "Library log for October" in client.get(url).content.decode()
     # The token in the kept card is this person's: posting with it is accepted.
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', card).group(1)
     item_url = reverse(
