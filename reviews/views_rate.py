@@ -216,6 +216,25 @@ def action_history(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     return render(request, "reviews/rating_history.html", {"plan": plan, "action": action, "changes": changes})
 
 
+def _rate(request: HttpRequest, term: TermDates, voice: str, item, posted: dict) -> tuple[dict, int]:
+    """Keep the person's rating; what to fix by field (none when kept) and the status to answer."""
+    version = request.POST.get("version", "")
+    try:
+        services.rate(
+            term=term,
+            voice=voice,
+            item=item,
+            by=request.user,
+            expected_version=int(version) if version.isdigit() else None,
+            **posted,
+        )
+    except ValidationError as e:
+        return (e.message_dict if hasattr(e, "error_dict") else {"all": e.messages}), 400
+    except services.RatingConflict as e:
+        return {"all": [_conflict(e.current)]}, 409
+    return {}, 200
+
+
 def _is_fetch(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
@@ -234,24 +253,7 @@ def rate_item(request: HttpRequest, pk: int, term: str, kind: str, item_pk: int)
     if not _may_rate(request.user, plan, voice, item):
         raise PermissionDenied("You do not give this rating.")
     posted = {k: request.POST.get(k, "") for k in ("value", "commentary", "current_value", "evidence")}
-    version = request.POST.get("version", "")
-    errors: dict[str, list[str]] = {}
-    status = 200
-    try:
-        services.rate(
-            term=term_obj,
-            voice=voice,
-            item=item,
-            by=request.user,
-            expected_version=int(version) if version.isdigit() else None,
-            **posted,
-        )
-    except ValidationError as e:
-        errors = e.message_dict if hasattr(e, "error_dict") else {"all": e.messages}
-        status = 400
-    except services.RatingConflict as e:
-        errors = {"all": [_conflict(e.current)]}
-        status = 409
+    errors, status = _rate(request, term_obj, voice, item, posted)
     anchor = f"{kind}-{item.pk}"
     if not _is_fetch(request):
         if not errors:
@@ -390,24 +392,7 @@ def rate_aim(request: HttpRequest, term: str, aim_pk: int) -> HttpResponse:
     trust = Trust.objects.of_person(request.user)
     aim = get_object_or_404(Aim, pk=aim_pk, plan__trust=trust)
     posted = {k: request.POST.get(k, "") for k in ("value", "commentary")}
-    version = request.POST.get("version", "")
-    errors: dict[str, list[str]] = {}
-    status = 200
-    try:
-        services.rate(
-            term=term_obj,
-            voice=Voice.TRUSTEES,
-            item=aim,
-            by=request.user,
-            expected_version=int(version) if version.isdigit() else None,
-            **posted,
-        )
-    except ValidationError as e:
-        errors = e.message_dict if hasattr(e, "error_dict") else {"all": e.messages}
-        status = 400
-    except services.RatingConflict as e:
-        errors = {"all": [_conflict(e.current)]}
-        status = 409
+    errors, status = _rate(request, term_obj, Voice.TRUSTEES, aim, posted)
     if not _is_fetch(request) and not errors:
         messages.success(request, "Rating saved.")
         return redirect(reverse("reviews:aims", kwargs={"term": term}) + f"#aim-{aim.pk}")
