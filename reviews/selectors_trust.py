@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import quote
 
-from django.db.models import Q
+from django.db.models import Count, F, Max, Q, Sum
 from django.http import Http404
 from django.urls import reverse
 
+from governance.signals import PEOPLE
 from plans.models import Action, Aim, PlanKind, Priority, SchoolPlan, Strand
 from plans.models.school_plans import PUBLISHED_STATES
+from plans.page_cache import PLAN_CONTENT
 from schools.models import Phase, School
+from smart_trust.rendered import data_versions, digest
 
 from . import rules
 from .models import Rating, RatingValue, TermDates, Voice
@@ -32,11 +35,11 @@ from .selectors import (
     current_term,
     flag_counts,
     plan_figures,
-    previous_term,
     rated_plans,
     rating_sheet,
     term_by_slug,
 )
+from .services import RATINGS
 
 RED_AMBER = (RatingValue.RED, RatingValue.AMBER)
 FLAG_NAMES = ("not_rated", "overdue", "stale", "disputed")
@@ -225,12 +228,49 @@ def rank(rows: list[SchoolRow]) -> list[SchoolRow]:
     return rows
 
 
+def heatmap_version(*, trust, term: TermDates, terms: list[TermDates], today: datetime.date) -> str:
+    """A digest of everything a term's heatmap shows, in two queries whatever the number of schools:
+    the year's published SDPs (their ids and content versions, which move on with every change to
+    a plan, its items and evidence), the data versions of the ratings (every rating, term date and
+    reopening), the people (schools' names and phases) and the strategic plan (its aims), every
+    term's dates (`terms`, all_terms: which term came before and when actions fall due) and
+    today (what is overdue). The filters and the trust are the caller's to add."""
+    plans = SchoolPlan.objects.filter(
+        trust=trust, kind=PlanKind.SDP, academic_year_id=term.academic_year_id, state__in=PUBLISHED_STATES
+    ).aggregate(
+        count=Count("pk"),
+        ids=Sum("pk"),
+        last=Max("pk"),
+        versions=Sum("content_version"),
+        weighed=Sum(F("pk") * F("content_version")),
+    )
+    return digest(
+        [
+            data_versions(RATINGS, PEOPLE, PLAN_CONTENT),
+            sorted(plans.items()),
+            term.pk,
+            [
+                (t.pk, t.slug, t.label, t.starts, t.ends, t.rating_opens, t.rating_closes, t.reopened_until)
+                for t in terms
+            ],
+            today,
+        ]
+    )
+
+
 def heatmap(
-    *, trust, term: TermDates | None, phase: str = "", strand_slug: str = "", today: datetime.date | None = None
+    *,
+    trust,
+    term: TermDates | None,
+    phase: str = "",
+    strand_slug: str = "",
+    today: datetime.date | None = None,
+    terms: list[TermDates] | None = None,
 ) -> Heatmap:
     """Schools x the trust's aims for one term. With a strand chosen, the columns are its aims and
-    each school's figures (spread, score, movement, flags) count only the actions under them."""
-    terms = all_terms()
+    each school's figures (spread, score, movement, flags) count only the actions under them.
+    `terms` is all_terms() when the caller has read it already."""
+    terms = all_terms() if terms is None else terms
     if term is None:
         return Heatmap(trust, None, None, terms, [], [], [], [])
     phase = phase if phase in Phase.values else ""
@@ -248,23 +288,29 @@ def heatmap(
     figures = plan_figures(plans, term, today)
     cell_url = cell_urls(term)
     rows = []
+    # Each action's value under its aim, gathered once (not once per aim: a large trust has
+    # thousands of actions).
+    every_school: dict[int, list[str]] = defaultdict(list)
     for plan in plans:
         actions = figures[plan.pk].actions
         if strand is not None:
             actions = [a for a in actions if a.aim_id in shown]
+        by_aim: dict[int, list[str]] = defaultdict(list)
+        for a in actions:
+            by_aim[a.aim_id].append(a.counted)
         cells = []
         for aim in aims:
-            spread = rules.Spread.of(a.counted for a in actions if a.aim_id == aim.pk)
+            values = by_aim.get(aim.pk, ())
+            every_school[aim.pk].extend(values)
+            spread = rules.Spread.of(values)
             cells.append(Cell(aim, spread, cell_url(plan.school, aim) if spread.total else ""))
         rows.append(SchoolRow(school=plan.school, plan=plan, cells=cells, actions=actions))
     with_plan = {p.school_id for p in plans}
-    totals = [
-        Cell(aim, rules.Spread.of(a.counted for r in rows for a in r.actions if a.aim_id == aim.pk), "") for aim in aims
-    ]
+    totals = [Cell(aim, rules.Spread.of(every_school[aim.pk]), "") for aim in aims]
     return Heatmap(
         trust=trust,
         term=term,
-        last_term=previous_term(term),
+        last_term=max((t for t in terms if t.starts < term.starts), key=lambda t: t.starts, default=None),
         terms=terms,
         groups=group_by_strand(aims),
         rows=rank(rows),

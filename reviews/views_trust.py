@@ -11,18 +11,24 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
 from governance import policy
-from schools.models import School, Trust
+from schools.models import Phase, School, Trust
+from smart_trust.rendered import digest, kept
 
 from . import selectors_reports as reports
 from . import selectors_trust as selectors
@@ -34,6 +40,24 @@ NOT_TRUST_WIDE = (
 )
 # A spreadsheet reads a cell that begins with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# The heatmap's figures and table, kept per version of what they show (selectors.heatmap_version).
+HEATMAP_SUMMARY = "reviews/trust_heatmap_summary.html"
+HEATMAP_TABLE = "reviews/trust_heatmap_table.html"
+_HERE = Path(__file__).parent
+# The text of what draws the kept parts (their templates, tags and the figures' rules) is part of
+# their key, so a new release never serves a heatmap rendered by the old one.
+HEATMAP_SOURCE = digest(
+    [
+        *((_HERE / "templates" / name).read_bytes() for name in (HEATMAP_SUMMARY, HEATMAP_TABLE)),
+        *(
+            (_HERE / name).read_bytes()
+            for name in ("templatetags/ratings_trust.py", "selectors_trust.py", "selectors.py")
+        ),
+        (_HERE / "rules.py").read_bytes(),
+    ]
+)
 
 
 def _trust(request: HttpRequest) -> Trust:
@@ -57,18 +81,79 @@ def _school(request: HttpRequest, slug: str) -> School:
     return school
 
 
+def heatmap_parts(*, trust, term, terms, today, phase: str = "", strand_slug: str = "", figures=None) -> dict:
+    """The heatmap's summary and table as HTML, with the strands its filter offers and the one
+    chosen ("" for none): rendered once per version of what they show and kept (never
+    invalidated: a change makes a new key). The key costs two queries; the figures' queries run
+    only on a miss. `figures`, when given, answers the selectors.heatmap already worked out (the
+    Board report's)."""
+    version = selectors.heatmap_version(trust=trust, term=term, terms=terms, today=today)
+    name = "page:heatmap:" + digest([HEATMAP_SOURCE, trust.pk, version, phase, strand_slug])
+
+    def render_parts() -> dict:
+        drawn = (
+            figures()
+            if figures
+            else selectors.heatmap(
+                trust=trust, term=term, phase=phase, strand_slug=strand_slug, today=today, terms=terms
+            )
+        )
+        return {
+            "summary": render_to_string(HEATMAP_SUMMARY, {"map": drawn}),
+            "table": render_to_string(HEATMAP_TABLE, {"map": drawn}),
+            "strands": [{"slug": s.slug, "name": s.name} for s in drawn.strands],
+            "strand": drawn.strand.slug if drawn.strand else "",
+        }
+
+    return kept(name, render_parts)
+
+
+@dataclass
+class HeatmapPage:
+    """What the heatmap page shows around its kept parts (the filters), read per request."""
+
+    term: object
+    terms: list = field(default_factory=list)
+    phase: str = ""
+    strand: str = ""
+    strands: list[dict] = field(default_factory=list)
+    summary: SafeString = mark_safe("")  # noqa: S308 - empty
+    table: SafeString = mark_safe("")  # noqa: S308 - empty
+    phases: list = field(default_factory=lambda: list(Phase.choices))
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.phase or self.strand)
+
+
 @login_required
 @require_GET
 def heatmap(request: HttpRequest) -> HttpResponse:
     _require_trust_wide(request)
     term = selectors.term_from(request.GET.get("term"))
-    figures = selectors.heatmap(
+    if term is None:
+        return render(request, "reviews/trust_heatmap.html", {"map": HeatmapPage(term=None)})
+    terms = selectors.all_terms()
+    phase = request.GET.get("phase", "")
+    phase = phase if phase in Phase.values else ""
+    parts = heatmap_parts(
         trust=_trust(request),
         term=term,
-        phase=request.GET.get("phase", ""),
+        terms=terms,
+        today=timezone.localdate(),
+        phase=phase,
         strand_slug=request.GET.get("strand", ""),
     )
-    return render(request, "reviews/trust_heatmap.html", {"map": figures})
+    page = HeatmapPage(
+        term=term,
+        terms=terms,
+        phase=phase,
+        strand=parts["strand"],
+        strands=parts["strands"],
+        summary=mark_safe(parts["summary"]),  # noqa: S308 - rendered by our own templates, autoescaped
+        table=mark_safe(parts["table"]),  # noqa: S308 - as above
+    )
+    return render(request, "reviews/trust_heatmap.html", {"map": page})
 
 
 @login_required
@@ -116,8 +201,14 @@ def lgc_report(request: HttpRequest, slug: str, term: str) -> HttpResponse:
 @require_GET
 def board_report(request: HttpRequest, term: str) -> HttpResponse:
     _require_trust_wide(request)
-    report = reports.board_report(trust=_trust(request), term=selectors.term_by_slug(term))
-    return render(request, "reviews/report_board.html", {"report": report, "map": report.heatmap})
+    trust, term_obj, today = _trust(request), selectors.term_by_slug(term), timezone.localdate()
+    report = reports.board_report(trust=trust, term=term_obj, today=today)
+    # The heatmap's table as the heatmap page keeps it (the same entry when both were asked for).
+    parts = heatmap_parts(
+        trust=trust, term=term_obj, terms=report.heatmap.terms, today=today, figures=lambda: report.heatmap
+    )
+    table = mark_safe(parts["table"])  # noqa: S308 - rendered by our own template, autoescaped
+    return render(request, "reviews/report_board.html", {"report": report, "map": report.heatmap, "table": table})
 
 
 # --- exports ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ tests/reviews_trust_builders.py (three rated schools) and after eight more schoo
 no page reads one school at a time."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -26,11 +27,15 @@ PAGES = {
 }
 
 
-def counts() -> dict[str, int]:
+def counts(*, fresh: bool = False) -> dict[str, int]:
+    """Each page's queries on its second request: served from what is kept (the heatmap's parts),
+    or with `fresh` rendered afresh (the cache emptied first)."""
     found = {}
     for name, (who, url) in PAGES.items():
         client = client_for(who)
         client.get(url)  # the session's first request renews it: count the second
+        if fresh:
+            cache.clear()
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200, name
@@ -40,10 +45,13 @@ def counts() -> dict[str, int]:
 
 def test_rating_pages_cost_the_same_queries_with_three_schools_and_with_eleven():
     build()
-    small = counts()
+    small, small_fresh = counts(), counts(fresh=True)
     more_schools(8)
-    large = counts()
+    large, large_fresh = counts(), counts(fresh=True)
     assert large == small
+    assert large_fresh == small_fresh
+    # Kept, the heatmap reads only what its key is made of.
+    assert small["heatmap"] < small_fresh["heatmap"], (small, small_fresh)
     # And the pages did show the new schools (the counts compare like with like).
     html = client_for("ceo").get(PAGES["heatmap"][1]).content.decode()
     assert "Extra School 007" in html
