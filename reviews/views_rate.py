@@ -28,7 +28,7 @@ from governance import policy
 from plans import selectors_school
 from plans.models import Action, Aim, Priority, SchoolPlan
 from schools.models import Trust
-from smart_trust.rendered import data_version, digest, kept, kept_many
+from smart_trust.rendered import data_versions, digest, kept, kept_many
 
 from . import rules, selectors, services
 from .models import Rating, RatingValue, TermDates, Voice
@@ -167,8 +167,8 @@ def _body_key(request: HttpRequest, plan: SchoolPlan, term: TermDates, voice: st
     else:
         editable = "all" if voice else "none"
     return digest([
-        BODY_SOURCE, CARD_SOURCE, plan.pk, plan.content_version, data_version(services.RATINGS),
-        data_version("people"), term.pk, timezone.localdate().isoformat(), voice, tuple(voices), editable,
+        BODY_SOURCE, CARD_SOURCE, plan.pk, plan.content_version, data_versions(services.RATINGS, "people"),
+        term.pk, timezone.localdate().isoformat(), voice, tuple(voices), editable,
     ])  # fmt: skip
 
 
