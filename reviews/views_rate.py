@@ -119,8 +119,23 @@ def _sheet_context(
         "total": len(sheet.actions),
         "values": _choices(sheet.values),
         "today": timezone.localdate(),
+        "plan_summary": _plan_summary(sheet),
         "first_unrated": next((r for r in sheet.actions if r.editable and r.mine is None), None),
     }
+
+
+def _plan_summary(sheet: selectors.Sheet) -> str:
+    """The plan's figures this term in one line (sent again with every saved card, so the page's
+    summary follows the ratings made on it)."""
+    counts = sheet.counts
+    parts = [f"{sheet.spread.text}."]
+    if counts["overdue"]:
+        parts.append(f"{counts['overdue']} overdue.")
+    if counts["stale"]:
+        parts.append(f"{counts['stale']} with no new evidence since last term.")
+    if counts["disputed"]:
+        parts.append(f"{counts['disputed']} for the LGC's questions (the voices disagree).")
+    return " ".join(parts)
 
 
 def _card_key(row, context: dict) -> str:
@@ -272,6 +287,7 @@ def rate_item(request: HttpRequest, pk: int, term: str, kind: str, item_pk: int)
     response = HttpResponse(html, status=status)
     response["X-Rated"] = str(context["rated"])
     response["X-Total"] = str(context["total"])
+    response["X-Plan-Summary"] = context["plan_summary"]
     return response
 
 

@@ -201,6 +201,9 @@ def test_a_governor_rates_a_sixty_action_plan_in_at_most_seventy_interactions(br
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
     assert loads == []
     assert page.locator(".rate-progress").inner_text() == "60 of 60 rated"
+    # The plan's summary line followed the ratings made on the page: nothing is left not rated.
+    summary = page.locator(".rate-plan-summary").inner_text()
+    assert "not rated" not in summary and "green" in summary, summary
     assert page.locator(".rate-start").is_hidden()  # nothing left to start with
     # When all are rated the focus rests on the progress, which says so.
     assert page.evaluate("document.activeElement.classList.contains('rate-progress')")

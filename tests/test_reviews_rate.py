@@ -165,6 +165,8 @@ def test_the_governor_rates_one_action_in_the_background():
     assert Rating.objects.filter(plan=plan).count() == 0
     saved = client.post(url, {"voice": "governors", "value": "amber", "commentary": "Slow start"}, **FETCH)
     assert saved.status_code == 200 and saved["X-Rated"] == "1"
+    # The page's summary line follows: the one action is now amber, and stale (nothing new this term).
+    assert saved["X-Plan-Summary"] == "1 amber. 1 with no new evidence since last term."
     assert "Saved:" in saved.content.decode()
     assert Rating.objects.get(plan=plan).commentary == "Slow start"
 

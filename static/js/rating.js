@@ -103,6 +103,9 @@
       var rated = result.response.headers.get("X-Rated");
       var count = document.querySelector(".rate-count");
       if (rated !== null && count) { count.textContent = rated; }
+      var summary = result.response.headers.get("X-Plan-Summary");
+      var summaryBox = document.querySelector(".rate-plan-summary");
+      if (summary !== null && summaryBox) { summaryBox.textContent = summary; }
       updateStart();
       if (ok && moveOn && fresh.tagName === "ARTICLE") {
         focusNext(fresh);
