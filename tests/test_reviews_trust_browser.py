@@ -72,3 +72,38 @@ def test_the_heatmap_scrolls_inside_its_region_on_a_phone(browser, live_server, 
     page.wait_for_url("**phase=secondary**")
     assert page.locator(".heatmap tbody tr").count() == 1
     context.close()
+
+
+def test_the_other_rating_pages_pass_axe_and_fit_a_phone(browser, live_server, demo_live):
+    """Home with what is waiting, the trust's aims, an action's rating history, the terms and their
+    forms: axe finds nothing, on a desktop and a phone."""
+    from plans.models import Action, SchoolPlan
+    from reviews.models import TermDates
+
+    plan = SchoolPlan.objects.get(school__slug="brunel", academic_year__start_year=2023)
+    action = Action.objects.filter(plan=plan).first()
+    autumn = TermDates.objects.get(academic_year__start_year=2023, term="autumn")
+    pages = {
+        "ceo": [
+            "/",
+            "/ratings/trust-aims/2023-24-summer/",
+            "/ratings/terms/",
+            f"/ratings/terms/{autumn.pk}/edit/",
+            f"/ratings/terms/{autumn.pk}/reopen/",
+        ],
+        "governor.brunel": ["/", f"/ratings/plans/{plan.pk}/actions/{action.pk}/history/"],
+    }
+    problems = []
+    for width in (1280, 375):
+        for local, urls in pages.items():
+            context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
+            page = context.new_page()
+            sign_in(page, local)
+            for url in urls:
+                response = page.goto(url)
+                assert response.status == 200, url
+                problems.extend(check_page(page))
+                if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
+                    problems.append(f"{page.url}: wider than a {width} px screen: {page.evaluate(OVERFLOWING)}")
+            context.close()
+    assert problems == [], "\n".join(problems)
