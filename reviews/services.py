@@ -118,7 +118,9 @@ def rate(
     term and voice, replacing the one before (kept in history). `expected_version` is the version
     the person saw (None: they saw none); a different one raises RatingConflict."""
     today = today or timezone.localdate()
-    term = TermDates.objects.select_for_update().select_related("academic_year").get(pk=term.pk)
+    # The term as it stands now (a reopening may have just arrived); not locked, so governors rating
+    # at the same time across the trust never wait on each other.
+    term = TermDates.objects.select_related("academic_year").get(pk=term.pk)
     _check_open(term, today)
     target = _target(item)
     if isinstance(item, Aim):
