@@ -33,7 +33,7 @@ from smart_trust.rendered import data_versions, digest, kept, kept_many
 from . import rules, selectors, services
 from .models import Rating, RatingValue, TermDates, Voice
 
-# The key that gives each rating on the page (static/js/rating.js reads them from the labels).
+# The key that gives each rating on the page, shown on its button (static/js/rating.js knows the same keys).
 KEYS = {"red": "R", "amber": "A", "green": "G", "not_yet_due": "N", "complete": "C"}
 
 CARD = "reviews/_rate_card.html"
