@@ -29,7 +29,16 @@ from .selectors import (
     rating_sheet,
     terms_of,
 )
-from .selectors_trust import FLAG_NAMES, RED_AMBER, Heatmap, all_terms, bar, heatmap, movement_words, published_sdp
+from .selectors_trust import (
+    FLAG_NAMES,
+    RED_AMBER,
+    Heatmap,
+    Shown,
+    all_terms,
+    bar,
+    heatmap,
+    published_sdp,
+)
 
 # --- one school: its priorities by term -----------------------------------------------------
 
@@ -122,7 +131,7 @@ def school_year(*, school: School, year: AcademicYear, today: datetime.date | No
 
 
 @dataclass
-class LgcReport:
+class LgcReport(Shown):
     school: School
     term: TermDates
     last_term: TermDates | None
@@ -135,18 +144,6 @@ class LgcReport:
     flagged: dict[str, list[tuple[PriorityRow, ActionRow]]]
     red_amber: list[tuple[PriorityRow, ActionRow]]
     judgements: list[PriorityRow]
-
-    @property
-    def movement(self) -> float | None:
-        return rules.movement(self.spread, self.last_spread)
-
-    @property
-    def movement_words(self) -> str:
-        return movement_words(self.movement)
-
-    @property
-    def bar(self) -> list[dict]:
-        return bar(self.spread)
 
 
 def lgc_report(*, school: School, term: TermDates, today: datetime.date | None = None) -> LgcReport:

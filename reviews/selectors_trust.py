@@ -139,8 +139,28 @@ class Cell:
         return bar(self.spread)
 
 
+class Shown:
+    """How a spread with its last term's is shown: movement in points and words, and its bar.
+    For anything with `spread` and `last_spread` (a school's row, the LGC report)."""
+
+    spread: rules.Spread
+    last_spread: rules.Spread
+
+    @property
+    def movement(self) -> float | None:
+        return rules.movement(self.spread, self.last_spread)
+
+    @property
+    def movement_words(self) -> str:
+        return movement_words(self.movement)
+
+    @property
+    def bar(self) -> list[dict]:
+        return bar(self.spread)
+
+
 @dataclass
-class SchoolRow:
+class SchoolRow(Shown):
     school: School
     plan: SchoolPlan
     cells: list[Cell]
@@ -160,23 +180,11 @@ class SchoolRow:
     def score(self) -> float | None:
         return self.spread.score
 
-    @property
-    def movement(self) -> float | None:
-        return rules.movement(self.spread, self.last_spread)
-
-    @property
-    def movement_words(self) -> str:
-        return movement_words(self.movement)
-
     @cached_property
     def counts(self) -> dict[str, int]:
         counts = flag_counts(a.flags for a in self.actions)
         counts["self_assessed"] = sum(a.self_value is not None for a in self.actions)
         return counts
-
-    @property
-    def bar(self) -> list[dict]:
-        return bar(self.spread)
 
 
 @dataclass
