@@ -148,24 +148,6 @@ def test_a_new_release_of_the_templates_is_rendered_afresh(ceo, monkeypatch):
     assert queries(ceo) > kept
 
 
-class BrokenCache:
-    """A cache backend whose server does not answer."""
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def get(self, *args, **kwargs):
-        raise ConnectionError("cache down")
-
-    set = get
-
-    def clear(self):
-        pass
-
-    def close(self, **kwargs):
-        pass
-
-
 def test_a_cache_that_is_down_costs_a_render_not_an_error_page(built):
-    with override_settings(CACHES={"default": {"BACKEND": "tests.test_reviews_trust_kept.BrokenCache"}}):
+    with override_settings(CACHES={"default": {"BACKEND": "tests.test_page_cache.BrokenCache"}}):
         assert "1 amber, 2 green, 1 not rated" in saltash_row(table(client_for("ceo")))
