@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_pdf
 
 app_name = "plans"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("<slug:plan>/strands/<slug:strand>/", views.strand, name="strand"),
     path("<slug:plan>/aims/<str:aim>/", views.aim, name="aim"),
     path("<slug:plan>/pocket-guide/<str:year>/", views.pocket_guide, name="pocket_guide"),
+    path("<slug:plan>/pocket-guide/<str:year>/pdf/", views_pdf.pocket_guide_pdf, name="pocket_guide_pdf"),
 ] + [path(f"<slug:plan>/{s.slug}/", views.section, {"section": s.slug}, name=s.slug) for s in views.SECTIONS]

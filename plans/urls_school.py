@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import views_pdf
 from . import views_school as read
 from . import views_school_edit as edit
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", read.detail, name="detail"),
     path("<int:pk>/smart/", read.smart_check, name="smart"),
     path("<int:pk>/pocket-guide/", read.pocket_guide, name="pocket_guide"),
+    path("<int:pk>/pocket-guide/pdf/", views_pdf.school_pocket_guide_pdf, name="pocket_guide_pdf"),
     path("<int:pk>/history/", read.history, name="history"),
     path("<int:pk>/as-signed-off/", read.as_signed_off, name="as_signed_off"),
     path("<int:pk>/steps/<str:step>/", edit.step, name="step"),

@@ -1,8 +1,11 @@
 """The trust and its schools (academies)."""
 
-from django.core.validators import RegexValidator
+from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
+
+
+HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Give a colour as # and six hexadecimal digits, like #1d3557.")
 
 
 class TrustQuerySet(models.QuerySet):
@@ -22,6 +25,27 @@ class Trust(models.Model):
         "two-factor sign-in required",
         default=False,
         help_text="The CEO, trustees and the central team must sign in with a code from an authenticator app.",
+    )
+    # Branding, set by the central team: used by every PDF (smart_trust.pdf) and its cover.
+    colour = models.CharField(
+        "main colour",
+        max_length=7,
+        default="#1d3557",
+        validators=[HEX_COLOUR],
+        help_text="Headings and table headers in the PDFs, as #rrggbb. Dark enough for white text on it.",
+    )
+    accent_colour = models.CharField(
+        "accent colour",
+        max_length=7,
+        default="#0f5e63",
+        validators=[HEX_COLOUR],
+        help_text="Strand names and rules in the PDFs, as #rrggbb.",
+    )
+    logo = models.FileField(
+        upload_to="branding/",
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "svg"])],
+        help_text="PNG, JPEG or SVG; shown on the PDFs' covers and page headers.",
     )
     history = HistoricalRecords()
 

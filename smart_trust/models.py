@@ -48,3 +48,33 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.epoch}.{self.number}"
+
+
+class RenderedDocument(models.Model):
+    """One PDF rendered for one version of its content (smart_trust.pdf). `key` names everything
+    the content depends on, so a change makes a new row and the thousand people who download the
+    same version read one file: the row is written once, by the one render that made it."""
+
+    class State(models.TextChoices):
+        RENDERING = "rendering", "Being prepared"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=64, unique=True)
+    title = models.CharField(max_length=300)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RENDERING)
+    file = models.CharField(max_length=300, blank=True, help_text="The name in the PDF storage.")
+    pages = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(default=0, help_text="Bytes.")
+    seconds = models.FloatField(default=0, help_text="How long the render took.")
+    notes = models.TextField(blank=True, help_text="What the person who publishes it should know (it did not fit).")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_state_display()})"

@@ -7,6 +7,7 @@ read from a file named by NAME_FILE (SECRET_KEY_FILE, DATABASE_URL_FILE, EMAIL_H
 REDIS_URL_FILE, CELERY_BROKER_URL_FILE), as Docker and Kubernetes secrets are mounted.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -194,6 +195,19 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
+# Where people reach the site: the links in PDFs (and e-mails) start here, and a PDF's render
+# may read only the files under its static/ and media/ (smart_trust.pdf).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Rendered PDFs (smart_trust.pdf): kept apart from uploads, never served without a permission
+# check. PDF_STORAGE_BACKEND names another storage (django-storages' S3Storage, say) and
+# PDF_STORAGE_OPTIONS its options as JSON.
+STORAGES["pdfs"] = {
+    "BACKEND": os.environ.get("PDF_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+    "OPTIONS": json.loads(os.environ.get("PDF_STORAGE_OPTIONS") or "null")
+    or {"location": Path(os.environ.get("PDF_ROOT", BASE_DIR / "var" / "pdfs"))},
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -315,6 +329,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs each step of every render at INFO; its warnings (a refused fetch) still show.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # Bootstrap's alert classes for Django's message levels.

@@ -149,6 +149,8 @@ MATRIX = {
     "plans:strand": ("get", {"plan": PLAN, "strand": "learners"}, None, PUBLIC),
     "plans:aim": ("get", {"plan": PLAN, "aim": "TSP1"}, None, PUBLIC),
     "plans:pocket_guide": ("get", {"plan": PLAN, "year": "2023-24"}, None, PUBLIC),
+    # The published pocket guide's PDF is for everyone, as its page is.
+    "plans:pocket_guide_pdf": ("get", {"plan": PLAN, "year": "2023-24"}, None, PUBLIC),
     **{
         f"plans:{section}": ("get", {"plan": PLAN}, None, PUBLIC)
         for section in (
@@ -204,6 +206,8 @@ MATRIX = {
     "school_plans:detail": ("get", saltash_sdp, None, sdp_rule(SDP_READERS, 200)),
     "school_plans:smart": ("get", saltash_sdp, None, sdp_rule(SDP_READERS, 200)),
     "school_plans:pocket_guide": ("get", saltash_sdp, None, sdp_rule(SDP_READERS, 200)),
+    # A draft SDP's pocket guide PDF is not for staff: the same rule as its page.
+    "school_plans:pocket_guide_pdf": ("get", saltash_sdp, None, sdp_rule(SDP_READERS, 200)),
     "school_plans:history": ("get", saltash_sdp, None, sdp_rule(SDP_READERS, 200)),
     # Signed off, so staff of the school read it too.
     "school_plans:as_signed_off": (
