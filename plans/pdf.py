@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from smart_trust import pdf
+from smart_trust.models import RenderedDocument
 
 from . import page_cache, plan_history, selectors
 
@@ -43,11 +44,34 @@ def _page(template: str, context: dict, *, title: str, trust, running_title: str
     return html_at
 
 
+def pocket_guide_key(user, plan, guide, audience: str | None = None) -> str:
+    audience = audience or page_cache.audience(user)
+    return pdf.key_for("pocket-guide", plan.pk, guide.pk, plan.content_key, audience, branding(plan.trust))
+
+
+def pocket_guide_note(plan, guide) -> str:
+    """Whether this version's guide, as anyone has downloaded it, did not fit one page."""
+    keys = [pocket_guide_key(None, plan, guide, audience) for audience in ("published", "drafts")]
+    return next(
+        iter(RenderedDocument.objects.filter(key__in=keys).exclude(notes="").values_list("notes", flat=True)), ""
+    )
+
+
+def school_pocket_guide_key(plan) -> str:
+    return pdf.key_for(
+        "school-pocket-guide", page_cache.plan_key(plan.pk, plan.created_at, plan.content_version), branding(plan.trust)
+    )
+
+
+def note(key: str) -> str:
+    """What the publisher must know of this version's PDF, once it has been rendered (one query)."""
+    return RenderedDocument.objects.filter(key=key).values_list("notes", flat=True).first() or ""
+
+
 def pocket_guide(user, plan, guide, year: str):
     """The trust's pocket guide for a year, for this person's audience (a draft guide is shown
     only to those who see drafts, marked as a draft)."""
-    audience = page_cache.audience(user)
-    key = pdf.key_for("pocket-guide", plan.pk, guide.pk, plan.content_key, audience, branding(plan.trust))
+    key = pocket_guide_key(user, plan, guide)
     title = f"{guide.title} – {plan.trust.name}"
 
     def make() -> pdf.Rendered:
@@ -61,11 +85,7 @@ def pocket_guide(user, plan, guide, year: str):
 
 def school_pocket_guide(plan):
     """A school's (or the business services') own pocket guide, from its plan."""
-    key = pdf.key_for(
-        "school-pocket-guide",
-        page_cache.plan_key(plan.pk, plan.created_at, plan.content_version),
-        branding(plan.trust),
-    )
+    key = school_pocket_guide_key(plan)
     title = f"{plan.owner_name}: our priorities for {plan.academic_year.label}"
 
     def make() -> pdf.Rendered:

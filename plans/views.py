@@ -4,9 +4,12 @@ from dataclasses import dataclass
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from . import page_cache, selectors
+from governance import policy
+
+from . import page_cache, pdf, selectors
 from .models import PocketGuide, StrategicPlan
 
 
@@ -128,4 +131,8 @@ def pocket_guide(request: HttpRequest, plan: str, year: str) -> HttpResponse:
         "plans/_pocket_guide_body.html",
         lambda: {"plan": plan_obj, **selectors.pocket_guide_page(request.user, plan_obj, year)},
     )
-    return render(request, "plans/pocket_guide.html", {"plan": plan_obj, "guide": guide, "body": body})
+    context = {"plan": plan_obj, "guide": guide, "body": body}
+    context["pdf_url"] = reverse("plans:pocket_guide_pdf", kwargs={"plan": plan, "year": year})
+    if policy.sees_drafts(request.user):  # those who publish it hear when its PDF does not fit
+        context["pdf_note"] = pdf.pocket_guide_note(plan_obj, guide)
+    return render(request, "plans/pocket_guide.html", context)

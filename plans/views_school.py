@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from governance import policy
 
-from . import page_cache, plan_history, services
+from . import page_cache, pdf, plan_history, services
 from . import selectors_school as selectors
 from .models import SchoolPlan
 
@@ -87,7 +87,10 @@ def pocket_guide(request: HttpRequest, pk: int) -> HttpResponse:
         "plans/school/_pocket_guide_body.html",
         lambda: {"plan": plan, "tree": plan_history.plan_tree(plan)},
     )
-    return render(request, "plans/school/pocket_guide.html", {"plan": plan, "body": body})
+    context = {"plan": plan, "body": body, "pdf_url": reverse("school_plans:pocket_guide_pdf", args=[plan.pk])}
+    if policy.sees_school_plan_drafts(request.user, plan):  # its writers hear when the PDF does not fit
+        context["pdf_note"] = pdf.note(pdf.school_pocket_guide_key(plan))
+    return render(request, "plans/school/pocket_guide.html", context)
 
 
 @login_required

@@ -15,3 +15,8 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 # Each test starts with an empty cache of its own process (tests/conftest.py clears it).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered PDFs go to a directory of this test run's own, not the checkout's var/pdfs.
+STORAGES["pdfs"] = {  # noqa: F405
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": __import__("tempfile").mkdtemp(prefix="smart-trust-test-pdfs-")},
+}
