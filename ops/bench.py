@@ -77,6 +77,17 @@ PAGES = [
     Page("schools", "/schools/", "ceo"),
     Page("rate", "/ratings/plans/{sdp}/spring/", "governor"),
     Page("heatmap", "/ratings/trust/", "ceo"),
+    # PDF downloads, once rendered (the first request renders; the run measures the stored file).
+    Page("pocket-guide-pdf", "/plans/{plan}/pocket-guide/{year}/pdf/", ANONYMOUS),
+    Page("sdp-pocket-guide-pdf", "/school-plans/{sdp}/pocket-guide/pdf/", "staff"),
+]
+
+# Cold renders, each kind in a process of its own (so its peak memory is its own): `page` is
+# fetched and its stored PDF forgotten before each timed request; `renderer` is called as the
+# worker calls it, for the PDFs rendered off the request path.
+RENDERS = [
+    {"kind": "pocket-guide", "page": "/plans/{plan}/pocket-guide/{year}/pdf/", "who": ANONYMOUS},
+    {"kind": "school-pocket-guide", "page": "/school-plans/{sdp}/pocket-guide/pdf/", "who": "staff"},
 ]
 
 # Run in the scratch database: the people and ids the pages need, found by role, never by address.
@@ -139,6 +150,50 @@ COUNT_QUERIES = textwrap.dedent(
             status = client.get(page["path"]).status_code
         counts[page["name"]] = {"queries": len(queries), "status": status}
     print(json.dumps(counts))
+    """
+)
+
+# Run in the scratch database, once per kind of PDF: cold renders timed (median of `runs`), and the
+# process's peak resident memory before and after them.
+TIME_RENDERS = textwrap.dedent(
+    """
+    import json, resource, statistics, sys, time
+    import django
+    django.setup()
+    from django.test import Client
+    from governance.models import User
+    from smart_trust import pdf
+    from smart_trust.models import RenderedDocument
+
+    spec = json.loads(sys.stdin.read())
+    def peak_mb():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    def forget():
+        for key in RenderedDocument.objects.filter(kind=spec["kind"]).values_list("key", flat=True):
+            pdf.forget(key)
+    client = Client(HTTP_HOST="127.0.0.1")
+    if spec.get("email"):
+        client.force_login(User.objects.get(email=spec["email"]))
+    def once():
+        if spec.get("renderer"):
+            name, *args = spec["renderer"]
+            made = pdf.RENDERERS[name](*args)
+            return made.pages
+        response = client.get(spec["page"])
+        assert response.status_code == 200, response.status_code
+        b"".join(response.streaming_content)
+        return RenderedDocument.objects.get(kind=spec["kind"]).pages
+    forget()
+    once()  # the first render of a process loads WeasyPrint and the fonts: timed apart
+    before = peak_mb()
+    times = []
+    for _ in range(spec["runs"]):
+        forget()
+        started = time.perf_counter()
+        pages = once()
+        times.append(time.perf_counter() - started)
+    print(json.dumps({"kind": spec["kind"], "seconds": statistics.median(times), "max_seconds": max(times),
+                      "pages": pages, "peak_mb": round(peak_mb(), 1), "before_mb": round(before, 1)}))
     """
 )
 
@@ -360,6 +415,7 @@ def markdown(figures: dict) -> str:
         f"p50 {number(hello['p50_ms'])} ms, p99 {number(hello['p99_ms'])} ms.",
         f"Web workers' resident memory after the run: app {', '.join(f'{v:g}' for v in memory['app'])} MB; "
         f"bare {', '.join(f'{v:g}' for v in memory['bare'])} MB.",
+        *pdf_lines(figures),
     ])  # fmt: skip
 
 
@@ -374,6 +430,50 @@ def print_table(figures: dict) -> None:
 
 
 # ---- the run -----------------------------------------------------------------------------------
+
+
+def time_renders(env: dict, ids: dict, people: dict, names: str) -> list[dict]:
+    """Each kind of PDF rendered cold three times in a process of its own: median seconds, pages and
+    the process's peak memory."""
+    found = []
+    for spec in RENDERS:
+        print(f"  rendering {spec['kind']} cold...", flush=True)
+        job = {**spec, "runs": 3, "email": people.get(spec.get("who", ANONYMOUS))}
+        if "page" in spec:
+            job["page"] = Page(spec["kind"], spec["page"], ANONYMOUS).url_path(ids)
+        if "renderer" in spec:
+            job["renderer"] = [part.format(**ids) if isinstance(part, str) else part for part in spec["renderer"]]
+        done = subprocess.run([sys.executable, "-c", TIME_RENDERS], cwd=ROOT, env=env, input=json.dumps(job),
+                              capture_output=True, text=True, timeout=600)  # fmt: skip
+        if done.returncode:
+            sys.exit(f"Rendering {spec['kind']} failed:\n{done.stdout}{done.stderr}")
+        found.append(json.loads(done.stdout.splitlines()[-1]))
+    return found
+
+
+def pdf_lines(figures: dict) -> list[str]:
+    """The PDFs: cold renders, and stored downloads beside bare hello's throughput."""
+    hello = figures["hello"]["requests_per_second"]
+    lines = []
+    if figures.get("renders"):
+        lines += [
+            "",
+            "PDFs rendered cold (median of 3, after one render that loads WeasyPrint and the fonts):",
+            "",
+            "| PDF | pages | seconds | slowest | peak memory of the process |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['kind']} | {r['pages']} | {r['seconds']:.2f} | {r['max_seconds']:.2f} | {r['peak_mb']:g} MB "
+            f"({r['peak_mb'] - r['before_mb']:+.1f} MB over the process before these renders) |"
+            for r in figures["renders"]
+        ]
+    downloads = [page for page in figures["pages"] if page["name"].endswith("-pdf")]
+    if downloads:
+        lines += ["", "Stored PDFs served against bare hello: " + "; ".join(
+            f"{page['name']} {number(page['requests_per_second'])} req/s "
+            f"({page['requests_per_second'] / hello:.0%} of hello)" for page in downloads) + "."]  # fmt: skip
+    return lines
 
 
 def prepare(env: dict, schools: int, fresh: bool) -> float | None:
@@ -432,6 +532,8 @@ def main() -> int:
         sys.exit(f"Counting queries failed:\n{counted.stdout}{counted.stderr}")
     queries = json.loads(counted.stdout.splitlines()[-1])
 
+    renders = time_renders(env, ids, people, args.pages) if not args.pages or "pdf" in args.pages else []
+
     bare_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench_bare.settings", "PYTHONPATH": str(ROOT / "ops")}
     app, app_base = start_gunicorn("smart_trust.wsgi:application", env, workers=WORKERS)
     bare, bare_base = start_gunicorn("bench_bare.wsgi:application", bare_env, workers=WORKERS, ready_path="/hello")
@@ -482,11 +584,13 @@ def main() -> int:
         "bare": bare_results,
         "hello": hello,
         "memory_mb": memory,
+        "renders": renders,
     }  # fmt: skip
     print()
     print_table(figures)
     print(f"\nBare hello: {number(hello['requests_per_second'])} req/s, p50 {number(hello['p50_ms'])} ms. "
           f"Worker memory (MB): app {memory['app']}, bare {memory['bare']}.")  # fmt: skip
+    print("\n".join(pdf_lines(figures)))
     docs = Path(args.docs)
     if pages == PAGES:
         docs.write_text(rewrite_section(docs.read_text() if docs.exists() else None, markdown(figures)))
