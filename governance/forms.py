@@ -2,6 +2,7 @@ from django import forms
 
 from schools.models import School
 
+from . import branding
 from .models import SCHOOL_ROLES, Role, User
 
 # Plain messages instead of Django's defaults, for the error summary at the top of the form.
@@ -85,7 +86,7 @@ class PeopleImportForm(forms.Form):
         label="CSV file",
         help_text="One row per role: name, email, school (URN or name; empty for trust roles), role, "
         "and optionally chair (yes) and link area.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
     def clean_file(self):
@@ -107,3 +108,57 @@ class PeopleImportForm(forms.Form):
             raise forms.ValidationError(str(exc)) from None
         self.cleaned_data["file_name"] = upload.name
         return text
+
+
+class BrandingForm(forms.Form):
+    """The trust's colours and logo; governance.branding decides what is readable enough."""
+
+    colour = forms.CharField(
+        label="Main colour",
+        max_length=20,
+        help_text="Headings and table headers in the PDFs, with white text on it. As # and six "
+        "hexadecimal digits, like #1d3557; white text on it needs a contrast of at least 4.5:1.",
+        error_messages={"required": "Give the main colour, like #1d3557."},
+    )
+    accent_colour = forms.CharField(
+        label="Accent colour",
+        max_length=20,
+        help_text="Strand names and rules in the PDFs, on white. Like #0f5e63; at least 4.5:1 against white.",
+        error_messages={"required": "Give the accent colour, like #0f5e63."},
+    )
+    logo = forms.FileField(
+        label="New logo (optional)",
+        required=False,
+        help_text="PNG, JPEG or SVG, at most 1 MB. Leave empty to keep the logo you have.",
+        widget=forms.FileInput(attrs={"accept": ".png,.jpg,.jpeg,.svg,image/png,image/jpeg,image/svg+xml"}),
+    )
+    remove_logo = forms.BooleanField(label="Remove the logo", required=False)
+
+    def __init__(self, *args, has_logo: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("colour", "accent_colour"):
+            self.fields[name].widget.attrs.update({"spellcheck": "false", "autocomplete": "off"})
+        if not has_logo:
+            del self.fields["remove_logo"]
+
+    def clean_colour(self):
+        colour = branding.normalise_hex(self.cleaned_data["colour"])
+        branding.check_main_colour(colour)
+        return colour
+
+    def clean_accent_colour(self):
+        colour = branding.normalise_hex(self.cleaned_data["accent_colour"])
+        branding.check_accent_colour(colour)
+        return colour
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo:
+            branding.check_logo(logo)
+        return logo or None
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("logo") and cleaned.get("remove_logo"):
+            self.add_error("remove_logo", "Choose a new logo or remove the logo, not both.")
+        return cleaned

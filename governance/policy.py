@@ -380,6 +380,15 @@ def reopens_terms(user) -> bool:
     return is_ceo(user)
 
 
+# --- the trust's branding ----------------------------------------------------------------------
+BRANDING_KEEPERS = {Role.CENTRAL_TEAM, Role.CEO}
+
+
+def manages_branding(user) -> bool:
+    """Sets the trust's colours and logo (used by every PDF): the central team and the CEO."""
+    return bool(_roles_at(user, None) & BRANDING_KEEPERS) or bool(getattr(user, "is_superuser", False))
+
+
 # --- one entry point for templates -----------------------------------------------------------
 
 ACTIONS = {
@@ -398,6 +407,7 @@ ACTIONS = {
     "rate_aims": lambda user, obj: rates_aims(user),
     "keep_terms": lambda user, obj: keeps_terms(user),
     "reopen_terms": lambda user, obj: reopens_terms(user),
+    "manage_branding": lambda user, obj: manages_branding(user),
 }
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from schools.models import School, Trust
 
-from . import policy
+from . import branding, policy
 from .models import SCHOOL_ROLES, Role, RoleAssignment, User
 
 logger = logging.getLogger("governance.people")
@@ -97,3 +98,56 @@ def role_remove(*, assignment: RoleAssignment, by: User, reason: str = "") -> No
     refuse_if_not_allowed(by=by, person=assignment.user, action="remove", role=assignment.role)
     _attribute(assignment, by, reason.strip() or "Role removed")
     assignment.delete()
+
+
+@transaction.atomic
+def trust_branding_save(
+    *,
+    trust: Trust,
+    by: User,
+    colour: str,
+    accent_colour: str,
+    logo: UploadedFile | None = None,
+    remove_logo: bool = False,
+) -> Trust:
+    """Keep the trust's colours and logo (every PDF uses them). The rules are checked again here,
+    whoever calls: white text on the main colour and the accent colour on white at least 4.5:1, a
+    logo of at most 1 MB that really is a PNG, JPEG or SVG. A replaced logo's file stays in storage:
+    the history rows, and the PDFs rendered with it, still name it."""
+    if not policy.manages_branding(by):
+        raise PermissionDenied("The central team and the CEO set the trust's colours and logo.")
+    trust = Trust.objects.select_for_update().get(pk=trust.pk)
+    colour, accent_colour = branding.normalise_hex(colour), branding.normalise_hex(accent_colour)
+    errors = {}
+    for field, check, value in (
+        ("colour", branding.check_main_colour, colour),
+        ("accent_colour", branding.check_accent_colour, accent_colour),
+    ):
+        try:
+            check(value)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    if logo is not None:
+        try:
+            branding.check_logo(logo)
+        except ValidationError as exc:
+            errors["logo"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    changes = []
+    if (trust.colour, trust.accent_colour) != (colour, accent_colour):
+        changes.append("colours")
+    trust.colour, trust.accent_colour = colour, accent_colour
+    if logo is not None:
+        extension = branding.logo_extension(logo.name)
+        trust.logo.save(f"{trust.slug}-logo.{extension}", logo, save=False)  # storage adds a suffix if taken
+        changes.append("new logo")
+    elif remove_logo and trust.logo:
+        trust.logo = ""
+        changes.append("logo removed")
+    if not changes:
+        return trust
+    trust.full_clean()
+    _attribute(trust, by, f"Branding changed: {', '.join(changes)}")
+    trust.save()
+    return trust

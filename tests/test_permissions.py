@@ -185,6 +185,8 @@ MATRIX = {
     "password_reset_complete": ("get", {}, None, PUBLIC),
     "schools:index": ("get", {}, None, SIGNED_IN_ONLY),
     "schools:detail": ("get", {"slug": "saltash"}, None, only(TRUST_WIDE | AT_SALTASH, 200, 404)),
+    # The trust's colours and logo (every PDF uses them): the central team and the CEO.
+    "schools:branding": ("get", {}, None, only({"ceo", "central"}, 200, 403)),
     "people": ("get", {}, None, PEOPLE),
     "person_add": ("get", {}, None, PEOPLE),
     "people_import": ("get", {}, None, PEOPLE),
