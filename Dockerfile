@@ -10,7 +10,7 @@ RUN pip install -r requirements.txt
 COPY . .
 # collectstatic needs settings to load; the real secret comes from the environment at run time.
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
-RUN useradd --create-home app && mkdir -p /app/var /app/media && chown -R app /app/var /app/media
+RUN useradd --create-home app && mkdir -p /app/var/pdfs /app/media && chown -R app /app/var /app/media
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "smart_trust.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -42,6 +42,10 @@ def test_app_services_share_configuration_pointing_at_the_stack():
         assert env["EMAIL_HOST"] == "mail"
         assert env["DEBUG"] == "false" and env["SECRET_KEY"]
         assert services[name]["depends_on"]["db"]["condition"] == "service_healthy"
+        # The worker renders the full plan's PDF that the web serves: one store for both.
+        assert "pdfs:/app/var/pdfs" in services[name]["volumes"]
+        assert env["SITE_URL"] == "http://localhost:8000"
+    assert "pdfs" in compose()["volumes"]
     db_env = services["db"]["environment"]
     url = services["web"]["environment"]["DATABASE_URL"]
     assert url == f"postgres://{db_env['POSTGRES_USER']}:{db_env['POSTGRES_PASSWORD']}@db:5432/{db_env['POSTGRES_DB']}"
