@@ -257,3 +257,10 @@ def test_a_schools_pocket_guide_pdf_lists_its_priorities_and_is_for_staff_once_s
         assert in_order(words(priority.title), text), priority.title
     page = client.get(reverse("school_plans:pocket_guide", args=[plan.pk])).content.decode()
     assert reverse("school_plans:pocket_guide_pdf", args=[plan.pk]) in page
+
+
+def test_staff_find_the_pocket_guide_pdf_on_their_home_page_and_on_the_guide(client, demo):
+    client.force_login(get_user_model().objects.get(email=demo_email("staff")))
+    assert GUIDE_PDF in client.get(reverse("home")).content.decode()
+    assert GUIDE_PDF in client.get(GUIDE_PAGE).content.decode()
+    assert len(PdfReader(io.BytesIO(body(client.get(GUIDE_PDF)))).pages) == 1
