@@ -227,6 +227,10 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SMART Trust Planning <planning@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Where the accessibility statement (/accessibility/) sends people who need another format or
+# find a problem: an e-mail address (shown as a link) or words.
+ACCESSIBILITY_CONTACT = os.environ.get("ACCESSIBILITY_CONTACT", "").strip() or "the trust's office"
+
 # Celery. With REDIS_URL (or CELERY_BROKER_URL) set, Redis carries the jobs; otherwise a
 # broker on the local filesystem needs no server and still runs jobs in a separate worker.
 REDIS_URL = env_secret("REDIS_URL")

@@ -4,6 +4,7 @@ from django.urls import include, path
 from governance.views_mfa import admin_login
 from reviews import views_home
 
+from .accessibility import accessibility_statement
 from .health import health
 
 # The admin signs people in through the project's own sign-in, which asks for the two-factor code.
@@ -17,5 +18,6 @@ urlpatterns = [
     path("schools/", include("governance.urls_schools")),
     path("ratings/", include("reviews.urls")),
     path("health/", health, name="health"),
+    path("accessibility/", accessibility_statement, name="accessibility"),
     path("admin/", admin.site.urls),
 ]

@@ -144,6 +144,7 @@ SCHOOL_RATINGS = {
 MATRIX = {
     "home": ("get", {}, None, PUBLIC),
     "health": ("get", {}, None, PUBLIC),
+    "accessibility": ("get", {}, None, PUBLIC),
     "plans:index": ("get", {}, None, PUBLIC),
     "plans:contents": ("get", {"plan": PLAN}, None, PUBLIC),
     "plans:strand": ("get", {"plan": PLAN, "strand": "learners"}, None, PUBLIC),
