@@ -207,6 +207,8 @@ MATRIX = {
     ),
     "school_plans:sign_off": ("get", {}, None, only({"ceo"}, 200, 403)),
     "school_plans:detail": ("get", saltash_sdp, None, sdp_rule(SDP_READERS, 200)),
+    # The plan as a PDF (with this term's ratings for those who read them): the page's rule.
+    "reviews:plan_pdf": ("get", saltash_sdp, None, sdp_rule(SDP_READERS, 200)),
     "school_plans:smart": ("get", saltash_sdp, None, sdp_rule(SDP_READERS, 200)),
     "school_plans:pocket_guide": ("get", saltash_sdp, None, sdp_rule(SDP_READERS, 200)),
     # A draft SDP's pocket guide PDF is not for staff: the same rule as its page.
@@ -293,9 +295,11 @@ MATRIX = {
     "reviews:cell": ("get", saltash_cell, None, only(TRUST_WIDE, 200, 403)),
     "reviews:golden_thread": ("get", {"plan": PLAN, "aim": "TSP1"}, None, only(TRUST_WIDE, 200, 403)),
     "reviews:board_report": ("get", {"term": "2023-24-spring"}, None, only(TRUST_WIDE, 200, 403)),
+    "reviews:board_report_pdf": ("get", {"term": "2023-24-spring"}, None, only(TRUST_WIDE, 200, 403)),
     "reviews:export": ("get", {"term": "2023-24-spring", "fmt": "xlsx"}, None, only(TRUST_WIDE, 200, 403)),
     "reviews:school": ("get", {"slug": "saltash"}, None, SCHOOL_RATINGS),
     "reviews:lgc_report": ("get", {"slug": "saltash", "term": "2023-24-spring"}, None, SCHOOL_RATINGS),
+    "reviews:lgc_report_pdf": ("get", {"slug": "saltash", "term": "2023-24-spring"}, None, SCHOOL_RATINGS),
     # Django's admin is gated by its own staff flag; the demo central team has it.
     "admin:index": ("get", {}, None, statuses(302, central=200)),
 }
