@@ -107,7 +107,7 @@ def check_logo(upload) -> None:
                         f"save it again as a {kinds} file."
                     )
                 image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
         raise ValidationError(
             f"“{upload.name}” could not be read as an image: save it again as a {kinds} file."
         ) from exc
