@@ -11,6 +11,6 @@ class ReviewsConfig(AppConfig):
 
         from plans.models import AcademicYear
 
-        from . import signals
+        from . import pdf, signals  # noqa: F401 - pdf registers the Board report's renderer for the worker
 
         post_save.connect(signals.year_saved, sender=AcademicYear, dispatch_uid="reviews-year-terms")

@@ -4,7 +4,9 @@ keeps each once per version of its content):
 - a school's SDP (or the BDP) with this term's ratings beside each action: the governors' rating
   and the leaders' self-assessment, and each priority's overall judgement; for a reader who may
   not see the ratings, the plan without them;
-- the LGC report of a school for a term, and the Trust Board report of a term.
+- the LGC report of a school for a term, and the Trust Board report of a term. The Board report
+  is rendered by a worker (a trust of a hundred schools makes a hundred-page PDF, 15 to 35 s of
+  WeasyPrint): its URL answers a "being prepared" page until the file is ready.
 
 Each function answers the download (a FileResponse of the stored file). A key names everything
 the PDF shows: the plan's content version, the ratings' data version (every rating, term date and
@@ -15,6 +17,7 @@ were worked out on, the trust's branding and, for the plan, whether its ratings 
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -24,7 +27,9 @@ from governance.signals import PEOPLE
 from plans import page_cache, plan_history
 from plans.models import SchoolPlan
 from plans.pdf import branding, filename
+from schools.models import Trust
 from smart_trust import pdf
+from smart_trust.models import RenderedDocument
 from smart_trust.rendered import data_versions
 
 from . import selectors, selectors_trust
@@ -143,24 +148,42 @@ def lgc_report(school, term: TermDates):
     return pdf.served("lgc-report", key, title, make, name)
 
 
-def board_report(trust, term: TermDates):
-    """The Trust Board report for the term, as its page shows it."""
-    today = timezone.localdate()
+def board_key(trust, term: TermDates, today) -> str:
     terms = selectors_trust.all_terms()
-    key = pdf.key_for(
+    return pdf.key_for(
         "board-report",
         TEMPLATES_VERSION,
         trust.pk,
         selectors_trust.heatmap_version(trust=trust, term=term, terms=terms, today=today),
         branding(trust),
     )
-    title = f"Trust Board report: {term.label}"
 
-    def make() -> pdf.Rendered:
-        report = reports.board_report(trust=trust, term=term, today=today)
-        table = render_to_string(HEATMAP_TABLE, {"map": report.heatmap})
-        context = {"report": report, "map": report.heatmap, "table": mark_safe(table)}  # noqa: S308 - our template
-        return pdf.render(_html("pdf/report_board.html", context, title=title, trust=trust, running_title=title))
 
+def board_title(term: TermDates) -> str:
+    return f"Trust Board report: {term.label}"
+
+
+def render_board_report(trust_pk: int, term_pk: int) -> pdf.Rendered:
+    """The Board report's PDF, in a worker (smart_trust.tasks.render_pdf): a trust of a hundred
+    schools has a hundred pages of commentaries, too long a render for a request."""
+    trust = Trust.objects.get(pk=trust_pk)
+    term = TermDates.objects.select_related("academic_year").get(pk=term_pk)
+    report = reports.board_report(trust=trust, term=term)
+    table = render_to_string(HEATMAP_TABLE, {"map": report.heatmap})
+    context = {"report": report, "map": report.heatmap, "table": mark_safe(table)}  # noqa: S308 - our template
+    title = board_title(term)
+    return pdf.render(_html("pdf/report_board.html", context, title=title, trust=trust, running_title=title))
+
+
+pdf.RENDERERS["board-report"] = render_board_report
+
+
+def board_report(trust, term: TermDates) -> tuple[FileResponse | None, RenderedDocument]:
+    """The Trust Board report for the term, as its page shows it: the download when this version
+    has been rendered, else None and the row of its render, asked of a worker if nobody has yet."""
+    key, title = board_key(trust, term, timezone.localdate()), board_title(term)
+    row = pdf.requested("board-report", key, title, [trust.pk, term.pk])
+    if row.state != RenderedDocument.State.READY:
+        return None, row
     name = filename(trust.short_name or trust.name, "board-report", term.slug)
-    return pdf.served("board-report", key, title, make, name)
+    return pdf.served("board-report", key, title, lambda: render_board_report(trust.pk, term.pk), name), row

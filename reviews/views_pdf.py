@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from plans import selectors_school
@@ -34,5 +35,10 @@ def lgc_report_pdf(request: HttpRequest, slug: str, term: str) -> HttpResponse:
 @login_required
 @require_GET
 def board_report_pdf(request: HttpRequest, term: str) -> HttpResponse:
+    """The file once a worker has rendered this version; until then a page that says so."""
     _require_trust_wide(request)
-    return pdf.board_report(_trust(request), selectors.term_by_slug(term))
+    term_obj = selectors.term_by_slug(term)
+    response, row = pdf.board_report(_trust(request), term_obj)
+    if response is not None:
+        return response
+    return render(request, "reviews/pdf_preparing.html", {"row": row, "term": term_obj})
