@@ -68,7 +68,7 @@ def note(key: str) -> str:
     return RenderedDocument.objects.filter(key=key).values_list("notes", flat=True).first() or ""
 
 
-def pocket_guide(user, plan, guide, year: str):
+def pocket_guide(user, plan, guide, year: str, path: str):
     """The trust's pocket guide for a year, for this person's audience (a draft guide is shown
     only to those who see drafts, marked as a draft)."""
     key = pocket_guide_key(user, plan, guide)
@@ -80,7 +80,10 @@ def pocket_guide(user, plan, guide, year: str):
         return pdf.fit_one_page(html_at, GUIDE_SIZES, f"The pocket guide {guide.academic_year.label}")
 
     name = filename(plan.trust.short_name or plan.trust.name, "pocket-guide", year)
-    return pdf.served("pocket-guide", key, title, make, name)
+    # What those who do not see drafts read is what anyone reads (a published plan and guide are
+    # public): its address may be answered by the fast path while the plan's content stays as it is.
+    public = (path, page_cache.PLAN_CONTENT, plan.content_key) if page_cache.audience(user) == "published" else None
+    return pdf.served("pocket-guide", key, title, make, name, public=public)
 
 
 def school_pocket_guide(plan):

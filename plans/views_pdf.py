@@ -16,7 +16,7 @@ from . import selectors_school as school_selectors
 def pocket_guide_pdf(request: HttpRequest, plan: str, year: str) -> HttpResponse:
     plan_obj = selectors.plan_for(request.user, plan)
     guide = selectors.pocket_guide_heading(request.user, plan_obj, year)
-    return pdf.pocket_guide(request.user, plan_obj, guide, year)
+    return pdf.pocket_guide(request.user, plan_obj, guide, year, request.path_info)
 
 
 @login_required

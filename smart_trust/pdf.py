@@ -40,7 +40,7 @@ from django.http import FileResponse
 from django.utils import timezone
 
 from .models import RenderedDocument
-from .rendered import _cache, kept
+from .rendered import TIMEOUT, _cache, data_version, kept
 
 log = logging.getLogger(__name__)
 
@@ -302,17 +302,63 @@ def forget(key: str) -> None:
     _cache("delete", f"pdf:{key}")
 
 
-def served(kind: str, key: str, title: str, make: Callable[[], Rendered], filename: str) -> FileResponse:
+def served(
+    kind: str, key: str, title: str, make: Callable[[], Rendered], filename: str, *, public: tuple | None = None
+) -> FileResponse:
     """The PDF for this key as a download (rendered first if it never has been); a file lost from
-    storage is rendered again rather than answered with an error."""
+    storage is rendered again rather than answered with an error. `public` = (path, version name,
+    version) enters a PDF that anyone may read for the fast path (publish)."""
     found = stored(kind, key, title, make)
     try:
         handle = storage().open(found.file, "rb")
     except FileNotFoundError:
         log.warning("PDF %s was missing from storage; rendering it again", found.file)
         forget(key)
-        handle = storage().open(stored(kind, key, title, make).file, "rb")
+        found = stored(kind, key, title, make)
+        handle = storage().open(found.file, "rb")
+    if public is not None:
+        publish(*public, found, filename)
     return download(handle, filename)
+
+
+# --- the public fast path -----------------------------------------------------------------------
+#
+# The pocket guide is e-mailed to every member of staff in May: a thousand people open the same
+# file within minutes. A PDF that anyone may read, and that is the same for everyone (a published
+# guide), is entered here by its view once it has decided so; PublicPdfMiddleware then answers its
+# address from the entry, before the session, sign-in and the rest of the page machinery: one cache
+# read and one query (is the content still at the version the file was rendered from?). Anything
+# else, or a version that has moved on, goes to the view as before.
+
+PUBLIC = "pdf-public:"
+
+
+def publish(path: str, version_name: str, version: str, found: Stored, filename: str) -> None:
+    """Let the fast path serve this stored PDF at `path` to anyone while the data version
+    `version_name` stays at `version`. Only for PDFs that anyone may read, the same for all."""
+    _cache("set", PUBLIC + path, (version_name, version, found.file, filename), TIMEOUT)
+
+
+class PublicPdfMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "GET" and request.path_info.endswith("/pdf/"):
+            entry = _cache("get", PUBLIC + request.path_info)
+            if entry is not None:
+                version_name, version, name, filename = entry
+                if data_version(version_name) == version:
+                    try:
+                        handle = storage().open(name, "rb")
+                    except FileNotFoundError:
+                        pass  # the view renders it again
+                    else:
+                        response = download(handle, filename)
+                        response["Cache-Control"] = "public, max-age=300"
+                        response["X-Frame-Options"] = "DENY"
+                        return response
+        return self.get_response(request)
 
 
 def download(handle, filename: str) -> FileResponse:

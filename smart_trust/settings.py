@@ -80,6 +80,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A public PDF already rendered (the published pocket guide) is served here, before the session
+    # and sign-in machinery it does not need (smart_trust.pdf: one cache read, one query).
+    "smart_trust.pdf.PublicPdfMiddleware",
     "csp.middleware.CSPMiddleware",
     # A NUL byte in the path or query is a 400 before any view or query sees it.
     "smart_trust.badinput.RefuseNulBytesMiddleware",

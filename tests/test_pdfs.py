@@ -264,3 +264,38 @@ def test_staff_find_the_pocket_guide_pdf_on_their_home_page_and_on_the_guide(cli
     assert GUIDE_PDF in client.get(reverse("home")).content.decode()
     assert GUIDE_PDF in client.get(GUIDE_PAGE).content.decode()
     assert len(PdfReader(io.BytesIO(body(client.get(GUIDE_PDF)))).pages) == 1
+
+
+def test_the_published_guide_is_then_served_before_the_session_machinery(client, demo, monkeypatch):
+    """Once rendered for those who do not see drafts, the published guide's address is answered by
+    smart_trust.pdf.PublicPdfMiddleware: one query, no view; an edit sends it back to the view."""
+    from plans import views_pdf
+
+    first = body(client.get(GUIDE_PDF))
+    monkeypatch.setattr(views_pdf.pdf, "pocket_guide", lambda *a, **k: pytest.fail("the view was reached"))
+    staff = Client()
+    staff.force_login(get_user_model().objects.get(email=demo_email("staff")))
+    for reader in (Client(), staff):
+        response = reader.get(GUIDE_PDF)
+        assert body(response) == first
+        assert response["Cache-Control"] == "public, max-age=300"
+    monkeypatch.undo()
+    row = guide_rows()[0]
+    row.milestone = "A new milestone after publication"
+    row.save()
+    assert in_order(words(row.milestone), pdf_words(body(client.get(GUIDE_PDF))))
+
+
+def test_a_draft_guides_pdf_is_never_served_to_those_who_may_not_see_it(client, demo):
+    body(client.get(GUIDE_PDF))  # published: entered for the fast path
+    guide = PocketGuide.objects.get(plan__slug=PLAN, academic_year__start_year=2023)
+    guide.status = "draft"
+    guide.save()
+    central = Client()
+    central.force_login(get_user_model().objects.get(email=demo_email("central")))
+    reader = PdfReader(io.BytesIO(body(central.get(GUIDE_PDF))))
+    assert "Draft" in reader.pages[0].extract_text()
+    assert client.get(GUIDE_PDF).status_code == 404
+    staff = Client()
+    staff.force_login(get_user_model().objects.get(email=demo_email("staff")))
+    assert staff.get(GUIDE_PDF).status_code == 404
