@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import mimetypes
 import os
@@ -330,13 +331,75 @@ def served(
 # read and one query (is the content still at the version the file was rendered from?). Anything
 # else, or a version that has moved on, goes to the view as before.
 
-PUBLIC = "pdf-public:"
+PUBLIC = "smart-trust:pdf-public:"
+
+
+class PublicEntries:
+    """Where the fast path's entries live: Redis itself, through one client kept for the process
+    (Django's Redis cache builds a client for every call, which cost more than the rest of the fast
+    path), or Django's cache where there is no Redis (the quick start, the unit tests). A Redis that
+    is down is a miss: the view answers."""
+
+    def __init__(self):
+        self._client = None
+        self._lock = threading.Lock()
+
+    def _redis(self):
+        if not settings.REDIS_URL:
+            return None
+        if self._client is None:
+            import redis
+
+            with self._lock:
+                self._client = self._client or redis.Redis.from_url(
+                    settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1
+                )
+        return self._client
+
+    def get(self, path: str) -> list | None:
+        client = self._redis()
+        if client is None:
+            return _cache("get", PUBLIC + path)
+        try:
+            raw = client.get(PUBLIC + path)
+        except Exception:  # noqa: BLE001 - a cache that is down costs only the view's work
+            log.warning("Redis unavailable for the public PDF entries", exc_info=True)
+            return None
+        return json.loads(raw) if raw else None
+
+    def set(self, path: str, entry: list) -> None:
+        client = self._redis()
+        if client is None:
+            _cache("set", PUBLIC + path, entry, TIMEOUT)
+            return
+        try:
+            client.set(PUBLIC + path, json.dumps(entry), ex=TIMEOUT)
+        except Exception:  # noqa: BLE001
+            log.warning("Redis unavailable for the public PDF entries", exc_info=True)
+
+    def clear(self) -> None:
+        """Every entry gone (the tests start each from none)."""
+        client = self._redis()
+        if client is None:
+            return  # in Django's cache, cleared with it
+        for key in client.scan_iter(PUBLIC + "*"):
+            client.delete(key)
+
+    def delete(self, path: str) -> None:
+        client = self._redis()
+        if client is None:
+            _cache("delete", PUBLIC + path)
+        else:
+            client.delete(PUBLIC + path)
+
+
+public_entries = PublicEntries()
 
 
 def publish(path: str, version_name: str, version: str, found: Stored, filename: str) -> None:
     """Let the fast path serve this stored PDF at `path` to anyone while the data version
     `version_name` stays at `version`. Only for PDFs that anyone may read, the same for all."""
-    _cache("set", PUBLIC + path, (version_name, version, found.file, filename), TIMEOUT)
+    public_entries.set(path, [version_name, version, found.file, filename])
 
 
 class PublicPdfMiddleware:
@@ -345,7 +408,7 @@ class PublicPdfMiddleware:
 
     def __call__(self, request):
         if request.method == "GET" and request.path_info.endswith("/pdf/"):
-            entry = _cache("get", PUBLIC + request.path_info)
+            entry = public_entries.get(request.path_info)
             if entry is not None:
                 version_name, version, name, filename = entry
                 if data_version(version_name) == version:

@@ -28,7 +28,10 @@ def _empty_cache():
     not, so a page rendered in one test must not be found by the next (plans.page_cache)."""
     from django.core.cache import cache
 
+    from smart_trust import pdf
+
     cache.clear()
+    pdf.public_entries.clear()
     yield
 
 

@@ -5,6 +5,7 @@ fetched but the app's own files, and a tagged PDF with a title and a language.""
 from __future__ import annotations
 
 import io
+import json
 import re
 import socket
 import threading
@@ -299,3 +300,15 @@ def test_a_draft_guides_pdf_is_never_served_to_those_who_may_not_see_it(client, 
     staff = Client()
     staff.force_login(get_user_model().objects.get(email=demo_email("staff")))
     assert staff.get(GUIDE_PDF).status_code == 404
+
+
+def test_the_fast_path_keeps_its_entries_in_redis_itself_when_there_is_redis(client, demo, settings):
+    """Where REDIS_URL is set (CI, production) the entry is in Redis, read with one kept client."""
+    from tests.conftest import require
+
+    require(bool(settings.REDIS_URL), "REDIS_URL (Redis)")
+    body(client.get(GUIDE_PDF))
+    raw = pdf.public_entries._redis().get(pdf.PUBLIC + GUIDE_PDF)
+    version_name, version, name, _ = json.loads(raw)
+    assert (version_name, name) == ("plan-content", RenderedDocument.objects.get(kind="pocket-guide").file)
+    assert pdf.public_entries.get(GUIDE_PDF)[1] == version
