@@ -6,6 +6,6 @@ class PlansConfig(AppConfig):
     name = "plans"
 
     def ready(self) -> None:
-        from . import signals
+        from . import pdf_plan, signals  # noqa: F401 - pdf_plan registers the full plan's renderer for the worker
 
         signals.connect()

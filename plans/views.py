@@ -20,6 +20,11 @@ class Section:
     template: str
     prefetch: tuple[str, ...] = ()
 
+    @property
+    def body_template(self) -> str:
+        """Its body, included by its page and by the full plan's PDF."""
+        return f"plans/sections/_{self.slug.replace('-', '_')}.html"
+
 
 # The plan's sections in the order of the document. Each gets its own URL (plans:<slug>).
 SECTIONS = [
@@ -71,6 +76,19 @@ def contents(request: HttpRequest, plan: str) -> HttpResponse:
     return render(request, "plans/contents.html", {"plan": plan_obj, "body": body})
 
 
+def section_context(plan: StrategicPlan, spec: Section) -> dict:
+    """What a section's body (plans/sections/_<slug>.html) reads besides the plan: its page and
+    the full plan's PDF (plans.pdf_plan)."""
+    context = {}
+    if spec.prefetch:
+        name = spec.prefetch[0].split("__")[0]
+        nested = [p.split("__", 1)[1] for p in spec.prefetch if "__" in p]
+        context["items"] = getattr(plan, name).prefetch_related(*nested)
+    if spec.slug == "principles":
+        context["strands"] = plan.strands.prefetch_related("rights__principle")
+    return context
+
+
 @require_GET
 def section(request: HttpRequest, plan: str, section: str) -> HttpResponse:
     plan_obj = selectors.plan_for(request.user, plan)
@@ -78,13 +96,7 @@ def section(request: HttpRequest, plan: str, section: str) -> HttpResponse:
     sections = selectors.plan_sections(plan_obj)
     if section not in sections:
         raise Http404("This plan has no such section")
-    context = {"plan": plan_obj, "section": spec}
-    if spec.prefetch:
-        name = spec.prefetch[0].split("__")[0]
-        nested = [p.split("__", 1)[1] for p in spec.prefetch if "__" in p]
-        context["items"] = getattr(plan_obj, name).prefetch_related(*nested)
-    if section == "principles":
-        context["strands"] = plan_obj.strands.prefetch_related("rights__principle")
+    context = {"plan": plan_obj, "section": spec, **section_context(plan_obj, spec)}
     # Previous and next among the sections this plan has: never a link to a page it lacks.
     present = [s for s in SECTIONS if s.slug in sections]
     index = present.index(spec)

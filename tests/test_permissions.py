@@ -152,6 +152,10 @@ MATRIX = {
     "plans:pocket_guide": ("get", {"plan": PLAN, "year": "2023-24"}, None, PUBLIC),
     # The published pocket guide's PDF is for everyone, as its page is.
     "plans:pocket_guide_pdf": ("get", {"plan": PLAN, "year": "2023-24"}, None, PUBLIC),
+    # The whole plan's PDF is for whoever reads the plan (here its "being prepared" page: the worker's
+    # job is queued once the request commits); asking again after a failed render, too.
+    "plans:plan_pdf": ("get", {"plan": PLAN}, None, PUBLIC),
+    "plans:plan_pdf_retry": ("post", {"plan": PLAN}, {}, statuses(302)),
     **{
         f"plans:{section}": ("get", {"plan": PLAN}, None, PUBLIC)
         for section in (
@@ -340,7 +344,7 @@ def test_permission_matrix(client, demo, name, persona):
         data = data()
     response = client.post(url, data or {}) if method == "post" else client.get(url)
     assert response.status_code == expected[persona], f"{persona} {method.upper()} {url}"
-    if response.status_code == 302 and persona == "anonymous" and name not in {"logout"}:
+    if response.status_code == 302 and persona == "anonymous" and name not in {"logout", "plans:plan_pdf_retry"}:
         assert response["Location"].startswith(reverse("login")) or name == "admin:index"
 
 
