@@ -201,3 +201,14 @@ def test_only_readers_of_the_plan_get_it_and_the_contents_page_offers_it(demo):
     assert Client().get(PLAN_PDF).status_code == 404
     assert client_for("staff").get(PLAN_PDF).status_code == 404
     assert client_for("ceo").get(PLAN_PDF).status_code == 200
+
+
+def test_a_file_lost_from_storage_is_rendered_again(demo, renders, django_capture_on_commit_callbacks):
+    client = Client()
+    rendered_pdf(client, django_capture_on_commit_callbacks)
+    pdf.storage().delete(rows()[0].file)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.get(PLAN_PDF)
+    assert b"being prepared" in page.content
+    assert client.get(PLAN_PDF)["Content-Type"] == "application/pdf"
+    assert len(renders) == 2 and len(rows()) == 1
