@@ -88,6 +88,7 @@ PAGES = [
 RENDERS = [
     {"kind": "pocket-guide", "page": "/plans/{plan}/pocket-guide/{year}/pdf/", "who": ANONYMOUS},
     {"kind": "school-pocket-guide", "page": "/school-plans/{sdp}/pocket-guide/pdf/", "who": "staff"},
+    {"kind": "full-plan", "renderer": ["full-plan", "{plan_id}"]},
 ]
 
 # Run in the scratch database: the people and ids the pages need, found by role, never by address.
@@ -118,7 +119,8 @@ DISCOVER = textwrap.dedent(
         "people": {"ceo": person("ceo"), "head": sdp and person("headteacher", school=sdp.school),
                    "staff": sdp and person("staff", school=sdp.school),
                    "governor": sdp and person("local_governor", school=sdp.school)},
-        "ids": {"plan": plan and plan.slug, "aim": aim and aim.code, "year": guide and guide.academic_year.slug,
+        "ids": {"plan": plan and plan.slug, "plan_id": plan and plan.pk, "aim": aim and aim.code,
+                "year": guide and guide.academic_year.slug,
                 "sdp": sdp and sdp.pk},
         "data": {"schools": School.objects.count(), "people": User.objects.count(),
                  "sdps": SchoolPlan.objects.filter(kind=PlanKind.SDP).count(),
@@ -448,7 +450,7 @@ def time_renders(env: dict, ids: dict, people: dict, names: str) -> list[dict]:
         if "page" in spec:
             job["page"] = Page(spec["kind"], spec["page"], ANONYMOUS).url_path(ids)
         if "renderer" in spec:
-            job["renderer"] = [part.format(**ids) if isinstance(part, str) else part for part in spec["renderer"]]
+            job["renderer"] = [part.format(**ids) for part in spec["renderer"]]
         done = subprocess.run([sys.executable, "-c", TIME_RENDERS], cwd=ROOT, env=env, input=json.dumps(job),
                               capture_output=True, text=True, timeout=600)  # fmt: skip
         if done.returncode:

@@ -70,12 +70,15 @@ def local_file(url: str):
     try:
         if path.startswith(static):
             name = path[len(static) :]
-            try:
-                found = staticfiles_storage.path(name)
-            except (NotImplementedError, SuspiciousFileOperation):
-                found = None
-            if found is None or not _exists(found):
-                found = finders.find(name)
+            # The source files first (a collected copy may be older while developing); a hashed
+            # name exists only among the collected files (production's manifest storage).
+            found = finders.find(name)
+            if found is None:
+                try:
+                    found = staticfiles_storage.path(name)
+                except (NotImplementedError, SuspiciousFileOperation):
+                    return None
+                found = found if _exists(found) else None
             return found
         if path.startswith(media):
             found = default_storage.path(path[len(media) :])
