@@ -147,7 +147,7 @@ def test_staff_see_published_plan_but_no_people_or_other_schools(page):
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r".*/$"))
     assert page.get_by_role("link", name="People").count() == 0
-    page.get_by_role("link", name="Pocket guide 2023/24").click()
+    page.get_by_role("link", name="Pocket guide 2023/24", exact=True).click()
     assert "SMART Pocket guide 2023/24" in page.inner_text("h1")
     assert page.goto("/people/").status == 403
 
