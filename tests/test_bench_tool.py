@@ -125,7 +125,7 @@ def test_section_is_added_to_a_file_without_markers_and_made_with_an_intro():
     assert f"{bench.START}\nfigures\n{bench.END}" in made
 
 
-IDS = {"plan": "tsp-2022-27", "aim": "TSP 1/2", "year": "2024-25", "sdp": 42}
+IDS = {"plan": "tsp-2022-27", "aim": "TSP 1/2", "year": "2024-25", "sdp": 42, "plan_id": 7}
 
 
 def discovered(key: str) -> set[str]:
