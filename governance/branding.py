@@ -59,26 +59,28 @@ def check_colour(colour: str) -> None:
         )
 
 
-def check_main_colour(colour: str) -> None:
-    """White text sits on the main colour (the PDFs' headings and table headers)."""
+def _check_against_white(colour: str, refusal: str) -> None:
+    """A valid colour with at least AA contrast against white; `refusal` says what to do, with
+    {colour}, {ratio} and {needed} filled in."""
     check_colour(colour)
     ratio = contrast_ratio(colour, WHITE)
     if ratio < AA_CONTRAST:
-        raise ValidationError(
-            f"{colour} gives white text a contrast of {ratio_words(ratio)}; "
-            f"choose a darker colour, at least {AA_CONTRAST}:1."
-        )
+        raise ValidationError(refusal.format(colour=colour, ratio=ratio_words(ratio), needed=AA_CONTRAST))
+
+
+def check_main_colour(colour: str) -> None:
+    """White text sits on the main colour (the PDFs' headings and table headers)."""
+    _check_against_white(
+        colour, "{colour} gives white text a contrast of {ratio}; choose a darker colour, at least {needed}:1."
+    )
 
 
 def check_accent_colour(colour: str) -> None:
     """The accent colour is text on white (strand names) and rules."""
-    check_colour(colour)
-    ratio = contrast_ratio(colour, WHITE)
-    if ratio < AA_CONTRAST:
-        raise ValidationError(
-            f"{colour} on white has a contrast of {ratio_words(ratio)}; "
-            f"choose a darker colour, at least {AA_CONTRAST}:1 against white."
-        )
+    _check_against_white(
+        colour,
+        "{colour} on white has a contrast of {ratio}; choose a darker colour, at least {needed}:1 against white.",
+    )
 
 
 def logo_extension(name: str) -> str:
