@@ -389,6 +389,48 @@ def manages_branding(user) -> bool:
     return bool(_roles_at(user, None) & BRANDING_KEEPERS) or bool(getattr(user, "is_superuser", False))
 
 
+def publishes_pocket_guide(user) -> bool:
+    """Publishes the year's pocket guide, which e-mails every member of staff: the CEO alone."""
+    return is_ceo(user)
+
+
+# --- the review cycle --------------------------------------------------------------------------
+
+
+def runs_the_cycle(user) -> bool:
+    """Edits the year's stages and reads what was sent, held back and why: the CEO."""
+    return is_ceo(user)
+
+
+def sees_the_cycle_log(user) -> bool:
+    """Reads the log of messages and decisions: the CEO (and the central team, who support it)."""
+    return is_ceo(user) or Role.CENTRAL_TEAM in _roles_at(user, None)
+
+
+def marks_stage_done(user, responsible: str, school_id: int | None) -> bool:
+    """Marks a task stage done for a school (or the trust): whoever holds its responsible role
+    there, and the CEO."""
+    return is_ceo(user) or responsible in _roles_at(user, school_id)
+
+
+def records_compliance(user, school_id: int) -> bool:
+    """Records a school's monthly compliance checks: its headteacher and senior leaders, and
+    the central team and the CEO."""
+    return bool(_roles_at(user, school_id) & {Role.HEADTEACHER, Role.SENIOR_LEADER}) or bool(
+        _roles_at(user, None) & {Role.CEO, Role.CENTRAL_TEAM}
+    )
+
+
+def sees_compliance(user, school_id: int) -> bool:
+    """Reads a school's compliance checks: trust-wide roles, its governors and leaders."""
+    return has_trust_role(user) or bool(_roles_at(user, school_id) & SCHOOL_PLAN_DRAFT_READERS)
+
+
+def keeps_compliance_areas(user) -> bool:
+    """Names the areas checked each month: the central team and the CEO."""
+    return bool(_roles_at(user, None) & {Role.CEO, Role.CENTRAL_TEAM})
+
+
 # --- one entry point for templates -----------------------------------------------------------
 
 ACTIONS = {
@@ -408,6 +450,10 @@ ACTIONS = {
     "keep_terms": lambda user, obj: keeps_terms(user),
     "reopen_terms": lambda user, obj: reopens_terms(user),
     "manage_branding": lambda user, obj: manages_branding(user),
+    "publish_pocket_guide": lambda user, obj: publishes_pocket_guide(user),
+    "run_the_cycle": lambda user, obj: runs_the_cycle(user),
+    "see_the_cycle_log": lambda user, obj: sees_the_cycle_log(user),
+    "keep_compliance_areas": lambda user, obj: keeps_compliance_areas(user),
 }
 
 

@@ -13,6 +13,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
+from django.dispatch import Signal
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -29,6 +30,9 @@ from .models import (
     Status,
     SuccessCriterion,
 )
+
+# Sent in the transaction that publishes a pocket guide (reviews e-mails every member of staff).
+pocket_guide_published = Signal()
 
 NUMBERED = re.compile(r"^\s*\d+(\.\d+)*[.)]\s+")
 
@@ -319,3 +323,24 @@ def evidence_add(*, action: Action, note: str, link: str, by) -> Evidence:
 def plan_seen(*, plan: SchoolPlan, by) -> None:
     """Mark that `by` has opened the plan now: the sign-off queue counts what changed since."""
     PlanSeen.objects.update_or_create(user=by, plan=plan, defaults={"seen_at": timezone.now()})
+
+
+class GuideRefused(ValidationError):
+    """The pocket guide cannot be published (it is already, or its plan is a draft)."""
+
+
+@transaction.atomic
+def pocket_guide_publish(*, guide: PocketGuide, by) -> PocketGuide:
+    """Publish a draft pocket guide: everyone may read it from now, and every member of staff is
+    told (the receivers of `pocket_guide_published` run in this transaction)."""
+    guide = PocketGuide.objects.select_for_update().select_related("plan__trust", "academic_year").get(pk=guide.pk)
+    if guide.status == Status.PUBLISHED:
+        raise GuideRefused("This pocket guide is already published: staff were e-mailed when it was.")
+    if guide.plan.status != Status.PUBLISHED:
+        raise GuideRefused("Publish the strategic plan first: its pocket guide cannot be read without it.")
+    guide.status = Status.PUBLISHED
+    guide._history_user = by
+    guide._change_reason = "Published"
+    guide.save(update_fields=["status", "updated_at"])
+    pocket_guide_published.send(sender=PocketGuide, guide=guide, by=by)
+    return guide

@@ -2,15 +2,18 @@
 
 from dataclasses import dataclass
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from governance import policy
 
-from . import page_cache, pdf, selectors
-from .models import PocketGuide, StrategicPlan
+from . import page_cache, pdf, selectors, services
+from .models import PocketGuide, Status, StrategicPlan
 
 
 @dataclass(frozen=True)
@@ -147,4 +150,23 @@ def pocket_guide(request: HttpRequest, plan: str, year: str) -> HttpResponse:
     context["pdf_url"] = reverse("plans:pocket_guide_pdf", kwargs={"plan": plan, "year": year})
     if policy.sees_drafts(request.user):  # those who publish it hear when its PDF does not fit
         context["pdf_note"] = pdf.pocket_guide_note(plan_obj, guide)
+    context["may_publish"] = guide.status == Status.DRAFT and policy.publishes_pocket_guide(request.user)
     return render(request, "plans/pocket_guide.html", context)
+
+
+@login_required
+@require_POST
+def pocket_guide_publish(request: HttpRequest, plan: str, year: str) -> HttpResponse:
+    """The CEO publishes a draft pocket guide; every member of staff is e-mailed (reviews.notify)."""
+    plan_obj = selectors.plan_for(request.user, plan)
+    guide = selectors.pocket_guide_heading(request.user, plan_obj, year)
+    if not policy.publishes_pocket_guide(request.user):
+        raise PermissionDenied("Only the CEO publishes the pocket guide.")
+    try:
+        services.pocket_guide_publish(guide=guide, by=request.user)
+    except services.GuideRefused as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"The {guide.academic_year.label} pocket guide is published; every member of staff "
+                         "is being e-mailed a link to it and to its PDF.")  # fmt: skip
+    return redirect("plans:pocket_guide", plan=plan, year=year)

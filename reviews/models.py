@@ -208,3 +208,7 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_value_display()} ({self.get_voice_display()}, {self.term})"
+
+
+# The review cycle and what it tells people (stages, compliance checks, notices, messages).
+from .models_cycle import *  # noqa: E402, F403

@@ -40,6 +40,13 @@ def enqueue(task, *args, **kwargs) -> OutboxJob:
     return job
 
 
+def enqueue_named(name: str, *args, **kwargs) -> OutboxJob:
+    """`enqueue` by the task's registered name, for a module the task's own module imports."""
+    job = OutboxJob.objects.create(task=name, args=list(args), kwargs=kwargs)
+    transaction.on_commit(lambda: send(job.pk))
+    return job
+
+
 def _record(job: OutboxJob, error: str) -> None:
     job.attempts += 1
     job.last_error = " ".join(error.split())[:500]

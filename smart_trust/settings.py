@@ -285,9 +285,17 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 }
 # How often the worker says it is alive (/health/ shows when it last did) and sends waiting jobs.
 HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "30"))
-# The one place where periodic jobs are scheduled (reminders and checks arrive here later).
+# The review cycle (reviews.notify): how often beat makes the day's reminders and digests, and
+# sends what waits. Mail goes only on school days (from the term dates) in working hours.
+CYCLE_TICK_SECONDS = float(os.environ.get("CYCLE_TICK_SECONDS", "900"))
+DELIVER_SECONDS = float(os.environ.get("DELIVER_SECONDS", "60"))
+NOTICE_WORKING_HOURS = (int(os.environ.get("NOTICE_FIRST_HOUR", "8")), int(os.environ.get("NOTICE_LAST_HOUR", "18")))
+NOTICE_WEEKLY_CAP = int(os.environ.get("NOTICE_WEEKLY_CAP", "10"))
+# The one place where periodic jobs are scheduled.
 CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "smart_trust.tasks.heartbeat", "schedule": HEARTBEAT_SECONDS},
+    "cycle-tick": {"task": "reviews.tasks.cycle_tick", "schedule": CYCLE_TICK_SECONDS},
+    "deliver-waiting": {"task": "reviews.tasks.deliver_waiting", "schedule": DELIVER_SECONDS},
 }
 
 # Production hardening: `manage.py check --deploy` passes with no warning on these defaults.

@@ -17,6 +17,7 @@ urlpatterns = [
     path("school-plans/", include("plans.urls_school")),
     path("schools/", include("governance.urls_schools")),
     path("ratings/", include("reviews.urls")),
+    path("cycle/", include("reviews.urls_cycle")),
     path("health/", health, name="health"),
     path("accessibility/", accessibility_statement, name="accessibility"),
     path("admin/", admin.site.urls),

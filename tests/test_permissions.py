@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from governance.models import RoleAssignment, User
 from smart_trust.demo import demo_email
+from tests import permission_rows_calendar, permission_rows_compliance, permission_rows_cycle
 
 PERSONAS = {
     "anonymous": None,
@@ -306,7 +307,13 @@ MATRIX = {
     "reviews:lgc_report_pdf": ("get", {"slug": "saltash", "term": "2023-24-spring"}, None, SCHOOL_RATINGS),
     # Django's admin is gated by its own staff flag; the demo central team has it.
     "admin:index": ("get", {}, None, statuses(302, central=200)),
+    # The CEO publishes a draft guide (the demo's are published: she is told so and sent back).
+    "plans:pocket_guide_publish": ("post", {"plan": PLAN, "year": "2023-24"}, {}, only({"ceo"}, 302, 403)),
 }
+# The review cycle's pages (reviews.urls_cycle), each part's rows beside its tests.
+for _rows in (permission_rows_cycle.ROWS, permission_rows_calendar.ROWS, permission_rows_compliance.ROWS):
+    assert not set(_rows) & set(MATRIX), "a URL name has two rows"
+    MATRIX.update(_rows)
 
 
 def project_url_names() -> set[str]:
