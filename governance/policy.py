@@ -413,6 +413,12 @@ def marks_stage_done(user, responsible: str, school_id: int | None) -> bool:
     return is_ceo(user) or responsible in _roles_at(user, school_id)
 
 
+def heads_schools(user) -> set[int]:
+    """The schools whose whole share of the cycle the person's home page shows (what their
+    governors and leaders owe too): where they are the headteacher."""
+    return _schools_with(user, {Role.HEADTEACHER})
+
+
 def records_compliance(user, school_id: int) -> bool:
     """Records a school's monthly compliance checks: its headteacher and senior leaders, and
     the central team and the CEO."""

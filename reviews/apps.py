@@ -7,13 +7,17 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Termly ratings"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
-        from plans.models import AcademicYear, PlanEvent
+        from plans.models import AcademicYear, Action, PlanEvent, SchoolPlan
         from plans.services import pocket_guide_published
 
         from . import pdf, signals  # noqa: F401 - pdf registers the Board report's renderer for the worker
-        from .models import TermDates
+        from .models import ComplianceArea, ComplianceCheck, Stage, StageDone, TermDates
+
+        for model in (SchoolPlan, Action, Stage, StageDone, ComplianceArea, ComplianceCheck, TermDates):
+            for signal in (post_save, post_delete):
+                signal.connect(signals.cycle_data_changed, sender=model, dispatch_uid=f"reviews-cycle-{model.__name__}")
 
         post_save.connect(signals.year_saved, sender=AcademicYear, dispatch_uid="reviews-year-terms")
         post_save.connect(signals.term_saved, sender=TermDates, dispatch_uid="reviews-term-stages")

@@ -26,13 +26,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.models import SCHOOL_ROLES, Role, RoleAssignment
+from governance.signals import PEOPLE
 from plans.models import AcademicYear, Action, Aim, PlanKind, PlanState, PocketGuide, SchoolPlan, Status
 from plans.models.school_plans import PUBLISHED_STATES
+from plans.page_cache import PLAN_CONTENT
 from plans.workflow import STEPS
 from schools.models import School, Trust
+from smart_trust.rendered import data_versions, kept
 
 from .models import ComplianceArea, ComplianceCheck, Rating, Stage, StageDone, TermDates, Voice
 from .models_cycle import TERM_DUES, Due
+from .services import RATINGS
 
 # (name, description, (start month, day), (due month, day), responsible, what is due, plan state, told)
 # Months from April (the cycle's first); January to March fall in the next calendar year.
@@ -164,9 +168,12 @@ def sync_term_stages(term: TermDates) -> None:
 
 
 def ensure_current(today: datetime.date | None = None) -> list[Stage]:
-    """The cycle running today for every trust, made if missing (the beat's tick calls this)."""
+    """The cycle running today for every trust, made if missing (beat's tick calls this). Only
+    for a year the trust has (its plans or terms made it): a tick never invents a year."""
     today = today or timezone.localdate()
-    year, _ = AcademicYear.objects.get_or_create(start_year=cycle_start_year(today))
+    year = AcademicYear.objects.filter(start_year=cycle_start_year(today)).first()
+    if year is None:
+        return []
     stages: list[Stage] = []
     for trust in Trust.objects.all():
         stages += ensure_cycle(trust, year)
@@ -181,17 +188,20 @@ def working_hours() -> tuple[int, int]:
 
 
 class Calendar:
-    """Which days are school days, from the term dates (a day in no term is a holiday). Where no
-    term is known around a day, weekdays count as school days."""
+    """Which days are school days, from the term dates: a weekday in one of its year's terms. For
+    an academic year whose terms are not known, every weekday counts."""
 
     def __init__(self, terms: Iterable[TermDates] | None = None):
-        terms = list(TermDates.objects.all()) if terms is None else list(terms)
-        self.spans = sorted((t.starts, t.ends) for t in terms)
+        terms = list(TermDates.objects.select_related("academic_year")) if terms is None else list(terms)
+        self.spans: dict[int, list[tuple[datetime.date, datetime.date]]] = defaultdict(list)
+        for t in terms:
+            self.spans[t.academic_year.start_year].append((t.starts, t.ends))
 
     def in_term(self, day: datetime.date) -> bool:
-        if not self.spans or day < self.spans[0][0] - datetime.timedelta(days=60) or day > self.spans[-1][1]:
-            return True  # no term dates known around this day: only weekends are holidays
-        return any(a <= day <= b for a, b in self.spans)
+        spans = self.spans.get(day.year if day.month >= 9 else day.year - 1)
+        if not spans:
+            return True
+        return any(a <= day <= b for a, b in spans)
 
     def is_school_day(self, day: datetime.date) -> bool:
         return day.weekday() < 5 and self.in_term(day)
@@ -558,6 +568,33 @@ def owing(trust: Trust, stages: Iterable[Stage], today: datetime.date, people: P
     reader = _Reader(trust, today, people)
     found = [o for stage in stages for o in reader.owed(stage)]
     return sorted(found, key=lambda o: (o.due, o.stage.order, o.subject))
+
+
+CYCLE = "cycle"  # the data version moved on by every change owing() reads (reviews.signals)
+
+
+@dataclass
+class Picture:
+    """Everything owed in a trust on one day, with the people and school names it names."""
+
+    owed: list[Owed]
+    people: People
+    schools: dict[int, str]
+
+
+def owing_today(trust: Trust, today: datetime.date) -> Picture:
+    """`owing` for the stages live today, kept per day and per version of everything it reads
+    (plans and stages, ratings, people, the strategic plan): one query and a cache read when
+    nothing has changed."""
+    versions = data_versions(CYCLE, RATINGS, PEOPLE, PLAN_CONTENT)
+
+    def compute() -> Picture:
+        reader = _Reader(trust, today)
+        stages = live_stages(trust, today)
+        owed = sorted((o for s in stages for o in reader.owed(s)), key=lambda o: (o.due, o.stage.order, o.subject))
+        return Picture(owed, reader.people, {s.pk: s.name for s in reader.schools})
+
+    return kept(f"owing:{trust.pk}:{today}:{versions}", compute)
 
 
 def live_stages(trust: Trust, today: datetime.date) -> list[Stage]:

@@ -24,6 +24,8 @@ leaves open). Failures are retried with back-off, then shown to the CEO.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import logging
 from collections import defaultdict
@@ -85,6 +87,19 @@ def _when(moment: datetime.datetime) -> str:
     return f"{local:%H:%M} on {local:%A} {local:%-d %B}"
 
 
+_SILENT: contextvars.ContextVar[bool] = contextvars.ContextVar("notify_silent", default=False)
+
+
+@contextlib.contextmanager
+def silently():
+    """Make data without telling anyone (the demo's past: its plans were submitted long ago)."""
+    token = _SILENT.set(True)
+    try:
+        yield
+    finally:
+        _SILENT.reset(token)
+
+
 # --- the plan's life ------------------------------------------------------------------------
 
 STEP_REASON = {
@@ -109,7 +124,7 @@ def plan_recipients(plan: SchoolPlan, step: str, people: cycle.People) -> list[i
 def plan_step(event: PlanEvent) -> list[Notice]:
     """Called in the step's transaction (reviews.signals): tell the people the step concerns."""
     reason = STEP_REASON.get(event.step)
-    if reason is None:
+    if reason is None or _SILENT.get():
         return []
     plan = SchoolPlan.objects.select_related("school", "trust", "academic_year").get(pk=event.plan_id)
     people = cycle.People.of(plan.trust)
@@ -129,6 +144,8 @@ def plan_step(event: PlanEvent) -> list[Notice]:
 def guide_published(guide: PocketGuide) -> list[Notice]:
     """The May e-mail: every member of the trust's staff (everyone who holds a role) is sent a
     link to the pocket guide and to its PDF, once per guide whatever happens to it later."""
+    if _SILENT.get():
+        return []
     trust = guide.plan.trust
     year = guide.academic_year
     url = reverse("plans:pocket_guide", kwargs={"plan": guide.plan.slug, "year": year.slug})
@@ -241,8 +258,13 @@ def _deliver_after_commit(pks: list[int]) -> None:
 
 
 def owner_rung(owed: cycle.Owed, today: datetime.date) -> str | None:
-    """Where the owner is on the ladder today: opened, due soon, due, or late."""
+    """Where the owner is on the ladder today: opened, due soon, due, or late. Ratings cannot be
+    given once their window has closed, so their owners are not told they are late (their
+    reviewer and the CEO are, and the CEO may reopen the term)."""
     if today > owed.due:
+        term = owed.stage.term
+        if term is not None and not term.is_open(today):
+            return None
         return Reason.LATE
     if today == owed.due:
         return Reason.DUE

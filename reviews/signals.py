@@ -5,6 +5,8 @@
 - each step of a plan's life tells the people it concerns, in the step's transaction
   (reviews.notify.plan_step), and so does publishing the pocket guide (the May e-mail)."""
 
+from smart_trust.rendered import data_changed
+
 from . import cycle, notify, services
 
 
@@ -25,3 +27,9 @@ def plan_event_saved(sender, instance, created: bool, raw: bool = False, **kwarg
 
 def pocket_guide_published(sender, guide, by, **kwargs) -> None:
     notify.guide_published(guide)
+
+
+def cycle_data_changed(sender, raw: bool = False, **kwargs) -> None:
+    """What reviews.cycle.owing reads has changed: the home page's list is worked out again."""
+    if not raw:
+        data_changed(cycle.CYCLE)

@@ -1,4 +1,5 @@
-"""The home page: the trust's plans and pocket guides, and first what is waiting for the person."""
+"""The home page: first what is due from the person (and, for a head, their school; for the CEO,
+the trust), overdue first; then the trust's plans and pocket guides."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -6,8 +7,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from plans.views import home_context
+from schools.models import Trust
 
-from . import selectors_home
+from . import selectors_due, selectors_home
 
 
 @require_GET
@@ -19,4 +21,5 @@ def home(request: HttpRequest) -> HttpResponse:
         trust = context["plans"][0].trust if context["plans"] else None
         context["waiting"] = selectors_home.waiting_for(request.user, today, terms)
         context["summary"] = selectors_home.trust_summary(request.user, today, terms, trust)
+        context["due"] = selectors_due.due_for(request.user, today, trust or Trust.objects.of_person(request.user))
     return render(request, "reviews/home.html", context)

@@ -69,6 +69,7 @@ from plans.models.school_plans import PUBLISHED_STATES
 from plans.models.strategic import Status
 from plans.services import NUMBERED
 from plans.workflow import STEPS
+from reviews.cycle import CYCLE
 from reviews.models import Rating, RatingValue, Voice
 from reviews.services import RATINGS, ensure_terms
 from schools.models import Phase, School
@@ -353,6 +354,7 @@ def load_large_demo(*, schools: int, years: int = 3, password: str | None = None
         # content is made outdated here, once.
         data_changed(PEOPLE)
         data_changed(RATINGS)
+        data_changed(CYCLE)
         page_cache.strategic_content_changed()
     result.seconds = time.monotonic() - started
     return result
