@@ -12,7 +12,9 @@ class ReviewsConfig(AppConfig):
         from plans.models import AcademicYear, Action, PlanEvent, SchoolPlan
         from plans.services import pocket_guide_published
 
-        from . import pdf, signals  # noqa: F401 - pdf registers the Board report's renderer for the worker
+        # pdf registers the Board report's renderer for the worker; tasks registers the cycle's
+        # jobs, which the outbox hands over by name.
+        from . import pdf, signals, tasks  # noqa: F401
         from .models import ComplianceArea, ComplianceCheck, Stage, StageDone, TermDates
 
         for model in (SchoolPlan, Action, Stage, StageDone, ComplianceArea, ComplianceCheck, TermDates):

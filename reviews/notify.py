@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from governance.models import Role, User
 from plans.models import PlanEvent, PocketGuide, SchoolPlan, Step
+from plans.workflow import STEPS
 from schools.models import Trust
 from smart_trust.jobs import enqueue_named
 
@@ -128,17 +129,18 @@ def plan_step(event: PlanEvent) -> list[Notice]:
         return []
     plan = SchoolPlan.objects.select_related("school", "trust", "academic_year").get(pk=event.plan_id)
     people = cycle.People.of(plan.trust)
+    rule = STEPS[event.step]
     who = event.by.full_name or event.by.email
-    text = f"{plan.title}: {Reason(reason).label.lower()} by {who}"
+    text = f"{plan.title} was {rule.done_phrase} by {who}."
     if event.comment:
-        text += f". “{event.comment}”"
+        text += f" “{event.comment}”"
     notices = [
         Notice(recipient_id=uid, subject=f"plan-{plan.pk}-event-{event.pk}", topic=f"plan-{plan.pk}", reason=reason,
                text=text[:400], url=plan.get_absolute_url(), day=timezone.localdate(event.at))
         for uid in plan_recipients(plan, event.step, people)
         if uid != event.by_id
     ]  # fmt: skip
-    return _tell_now(notices, subject_line=f"{plan.title}: {Reason(reason).label.lower()}")
+    return _tell_now(notices, subject_line=f"{plan.title}: {rule.done_phrase}")
 
 
 def guide_published(guide: PocketGuide) -> list[Notice]:
