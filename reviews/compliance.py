@@ -50,15 +50,16 @@ NEEDS_NOTES = {
 # --- the areas ------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def ensure_areas(trust: Trust) -> list[ComplianceArea]:
     """The trust's areas; the usual seven the first time (a trust that has any, active or not,
-    keeps its own). Safe to run again and from two places at once."""
+    keeps its own). Safe to run again and from two places at once (get_or_create on the unique
+    name)."""
     areas = list(ComplianceArea.objects.filter(trust=trust))
     if areas:
         return areas
-    for order, name in enumerate(DEFAULT_AREAS, start=1):
-        ComplianceArea.objects.get_or_create(trust=trust, name=name, defaults={"order": order})
+    with transaction.atomic():
+        for order, name in enumerate(DEFAULT_AREAS, start=1):
+            ComplianceArea.objects.get_or_create(trust=trust, name=name, defaults={"order": order})
     return list(ComplianceArea.objects.filter(trust=trust))
 
 
