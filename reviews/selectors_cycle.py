@@ -201,7 +201,7 @@ def stage_page(user, stage: Stage, today: datetime.date) -> StagePage:
 
 def stage_history(stage: Stage, limit: int = 5) -> list:
     """The stage's last changes: who and when."""
-    return list(stage.history.select_related("history_user").order_by("-history_date")[:limit])
+    return list(stage.history.select_related("history_user").order_by("-history_id")[:limit])
 
 
 # --- the log ------------------------------------------------------------------------------------

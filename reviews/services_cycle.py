@@ -34,7 +34,8 @@ def stage_save(*, stage: Stage, by) -> Stage:
     return stage
 
 
-def _already(done: StageDone) -> str:
+def already_done(done: StageDone) -> str:
+    """Why a stage cannot be marked done again, in words: who did it, where and when."""
     who = done.by.full_name or done.by.email
     place = f" for {done.school.name}" if done.school_id else ""
     return f"“{done.stage.name}” was already marked done{place} by {who} on {done.at:%-d %B %Y}."
@@ -55,7 +56,7 @@ def stage_mark_done(*, stage: Stage, school: School | None, by, note: str = "") 
         raise PermissionDenied("Only whoever holds the stage's responsible role there, or the CEO, marks it done.")
     found = StageDone.objects.filter(stage=stage, school_id=school_id).select_related("by", "school", "stage").first()
     if found:
-        raise ValidationError(_already(found))
+        raise ValidationError(already_done(found))
     done = StageDone(stage=stage, school=school, by=by, note=note.strip())
     done.full_clean(validate_unique=False)
     _attribute(done, by, "Marked done")
@@ -64,5 +65,5 @@ def stage_mark_done(*, stage: Stage, school: School | None, by, note: str = "") 
             done.save()
     except IntegrityError:  # marked by someone else a moment ago
         found = StageDone.objects.select_related("by", "school", "stage").get(stage=stage, school_id=school_id)
-        raise ValidationError(_already(found)) from None
+        raise ValidationError(already_done(found)) from None
     return done

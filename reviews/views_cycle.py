@@ -144,8 +144,10 @@ def stage_done(request: HttpRequest, pk: int) -> HttpResponse:
     if asked:
         _require(any(str(pk) == asked for pk, _ in anywhere), "You may not mark this stage done for that school.")
     if not page.may_mark or (asked and not any(str(pk) == asked for pk, _ in page.may_mark)):
-        where = next((name for pk, name in anywhere if str(pk) == asked), None) if asked else None
-        messages.error(request, f"“{stage.name}” is already marked done{f' for {where}' if where else ''}.")
+        # Done already wherever the person may mark it (or where they asked): say by whom and when.
+        places = {str(pk) for pk, _ in anywhere} if not asked else {asked}
+        done = [services_cycle.already_done(d) for d in page.done if str(d.school_id) in places]
+        messages.error(request, " ".join(done[:3]) or f"“{stage.name}” is already marked done.")
         return redirect(_back(request, stage))
     if not form.is_valid():
         return _stage_page(request, stage, form=form, status=400)
