@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from governance import policy
-from governance.models import SCHOOL_ROLES
+from governance.models import SCHOOL_ROLES, User
 from plans.models import AcademicYear
 from schools.models import Trust
 
@@ -46,7 +46,7 @@ class Viewer:
     trust_wide: bool
 
     @classmethod
-    def of(cls, user) -> Viewer:
+    def of(cls, user: User) -> Viewer:
         held = policy.held_roles(user)
         return cls(
             user_id=user.pk,
@@ -174,7 +174,7 @@ def year_in(years: list[AcademicYear], slug: str) -> AcademicYear | None:
 
 
 def calendar_page(
-    user,
+    user: User,
     trust: Trust,
     *,
     year: AcademicYear,
@@ -203,7 +203,7 @@ def calendar_page(
 # --- the feed --------------------------------------------------------------------------------
 
 
-def feed_rows(user, trust: Trust, today: datetime.date) -> list[StageRow]:
+def feed_rows(user: User, trust: Trust, today: datetime.date) -> list[StageRow]:
     """The person's own stages ("mine") of the running cycle and of the next one if it has been
     made already (the feed never makes a year: the CEO's edits carry forward when it is made)."""
     current = current_year(trust, today)

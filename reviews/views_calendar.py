@@ -21,8 +21,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from governance.models import User
 from schools.models import Trust
 
 from . import selectors_calendar as selectors
@@ -31,7 +32,7 @@ from .models_cycle import CalendarFeed, new_token
 ONE_DAY = datetime.timedelta(days=1)
 
 
-def _trust_of(user) -> Trust:
+def _trust_of(user: User) -> Trust:
     trust = Trust.objects.of_person(user)
     if trust is None:
         raise Http404("There is no trust yet.")
@@ -81,7 +82,7 @@ def feed_reset(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('cycle:calendar')}#feed")
 
 
-@require_GET
+@require_safe  # calendar apps may ask with HEAD first
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The person's stages as an iCalendar feed; the token is the only key (calendar apps cannot sign in)."""
     found = CalendarFeed.objects.select_related("user").filter(token=token, user__is_active=True).first()

@@ -301,6 +301,8 @@ def test_unknown_reset_and_inactive_peoples_feeds_are_not_found(client, cycle):
     feed = CalendarFeed.objects.create(user=person("head"))
     url = reverse("cycle:feed", args=[feed.token])
     assert client.get(url).status_code == 200
+    assert client.head(url).status_code == 200  # some calendar apps ask with HEAD first
+    assert client.post(url).status_code == 405
     User.objects.filter(pk=feed.user_id).update(is_active=False)
     assert client.get(url).status_code == 404
 
