@@ -589,8 +589,10 @@ def owing_today(trust: Trust, today: datetime.date) -> Picture:
     versions = data_versions(CYCLE, RATINGS, PEOPLE, PLAN_CONTENT)
 
     def compute() -> Picture:
-        reader = _Reader(trust, today)
         stages = live_stages(trust, today)
+        if not stages:  # no cycle this year (yet): nothing to read
+            return Picture([], People(), {})
+        reader = _Reader(trust, today)
         owed = sorted((o for s in stages for o in reader.owed(s)), key=lambda o: (o.due, o.stage.order, o.subject))
         return Picture(owed, reader.people, {s.pk: s.name for s in reader.schools})
 

@@ -144,8 +144,12 @@ def test_page_queries_do_not_grow_with_the_number_of_schools(client, demo):
     # A signed-in request costs 3 queries of its own (session, person, roles; the session is
     # written at most once a minute); a page rendered afresh at most 11 more, a page whose costly
     # part is cached at most 4.
+    # The home page adds two for the review cycle (the data versions its list of what is due is kept
+    # under, and the year's stages), whatever the number of schools.
     rendered, cached = before[: len(PAGES)], before[len(PAGES) :]
-    assert max(rendered) <= 3 + 11, [f"{url}: {n}" for url, n in zip(PAGES, rendered, strict=True) if n > 14]
+    budget = {url: 3 + 11 + (2 if url == reverse("home") else 0) for url in PAGES}
+    over = [f"{url}: {n}" for url, n in zip(PAGES, rendered, strict=True) if n > budget[url]]
+    assert not over, over
     assert all(c <= r for c, r in zip(cached, rendered, strict=True))
     # Contents, an aim, the pocket guide: the plan, the heading, the content version.
     assert max(cached[2], cached[-2], cached[-1]) <= 3 + 4, cached
