@@ -460,6 +460,8 @@ ACTIONS = {
     "run_the_cycle": lambda user, obj: runs_the_cycle(user),
     "see_the_cycle_log": lambda user, obj: sees_the_cycle_log(user),
     "keep_compliance_areas": lambda user, obj: keeps_compliance_areas(user),
+    "see_compliance": lambda user, obj: has_trust_role(user) or any(sees_compliance(user, s) for s in school_ids(user)),
+    "see_the_calendar": lambda user, obj: bool(held_roles(user)),
 }
 
 

@@ -167,6 +167,17 @@ def sync_term_stages(term: TermDates) -> None:
     Stage.objects.filter(term=term).update(starts=opens, due=closes)
 
 
+def year_shown(today: datetime.date) -> AcademicYear | None:
+    """The year a cycle page opens on: the one whose cycle runs today, else the latest before it
+    (the demo's 2023/24). Never makes a year: years come with the trust's plans and terms, and a
+    new year changes which term every page calls current."""
+    y = cycle_start_year(today)
+    return (
+        AcademicYear.objects.filter(start_year__lte=y).order_by("-start_year").first()
+        or AcademicYear.objects.order_by("start_year").first()
+    )
+
+
 def ensure_current(today: datetime.date | None = None) -> list[Stage]:
     """The cycle running today for every trust, made if missing (beat's tick calls this). Only
     for a year the trust has (its plans or terms made it): a tick never invents a year."""

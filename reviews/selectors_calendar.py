@@ -19,13 +19,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from governance import policy
 from governance.models import SCHOOL_ROLES, User
 from plans.models import AcademicYear
 from schools.models import Trust
 
-from .cycle import Owed, People, cycle_start_year, ensure_cycle, owing
+from .cycle import Owed, People, ensure_cycle, owing, year_shown
 from .models_cycle import Due, Stage
 
 MINE, SCHOOL, ALL = "mine", "school", "all"
@@ -156,8 +157,11 @@ class CalendarPage:
 
 
 def current_year(trust: Trust, today: datetime.date) -> AcademicYear:
-    """The year whose cycle runs today, its stages made the first time anyone asks."""
-    year, _ = AcademicYear.objects.get_or_create(start_year=cycle_start_year(today))
+    """The year whose cycle runs today (else the latest before it), its stages made the first time
+    anyone asks; a year itself is never made here (reviews.cycle.year_shown)."""
+    year = year_shown(today)
+    if year is None:
+        raise Http404("The trust has no academic year yet.")
     ensure_cycle(trust, year)
     return year
 

@@ -19,7 +19,7 @@ from plans.models import AcademicYear
 from schools.models import School, Trust
 
 from . import compliance
-from .cycle import cycle_start_year
+from .cycle import cycle_start_year, year_shown
 from .forms_compliance import AreaFormSet, ChecksForm
 
 SEES = "The compliance checks are read by trust-wide roles and by each school's governors and leaders."
@@ -31,8 +31,8 @@ def _require(allowed: bool, why: str) -> None:
 
 
 def _year(request: HttpRequest, today) -> AcademicYear:
-    """The year asked for (?year=2023-24), else the one whose cycle runs today (made if missing,
-    as the cycle's daily tick would)."""
+    """The year asked for (?year=2023-24), else the one whose cycle runs today, or the latest before
+    it (reviews.cycle.year_shown: a page never makes a year)."""
     asked = request.GET.get("year", "")
     if asked:
         start = asked[:4]
@@ -41,7 +41,9 @@ def _year(request: HttpRequest, today) -> AcademicYear:
         ):
             raise Http404("No such academic year.")
         return get_object_or_404(AcademicYear, start_year=int(start))
-    year, _ = AcademicYear.objects.get_or_create(start_year=cycle_start_year(today))
+    year = year_shown(today)
+    if year is None:
+        raise Http404("The trust has no academic year yet.")
     return year
 
 

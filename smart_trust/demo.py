@@ -25,7 +25,7 @@ from plans import services as plan_services
 from plans import workflow
 from plans.models import AcademicYear, Action, PlanKind, Priority, SchoolPlan, SuccessCriterion
 from plans.planfile import import_plan_text
-from reviews import cycle, notify
+from reviews import compliance, cycle, notify
 from reviews import services as review_services
 from reviews.models import Voice
 from reviews.selectors import terms_of
@@ -111,6 +111,7 @@ def load_demo(*, password: str | None = None) -> DemoResult:
                 _rated_sdp(trust, schools[slug], year)
         _open_summer(year)
         cycle.ensure_cycle(trust, year)  # the year's review cycle, from the seed's
+        compliance.ensure_areas(trust)  # the areas each school checks every month
     return DemoResult(created, new_password if created else None, result.changes)
 
 
