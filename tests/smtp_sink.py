@@ -5,6 +5,8 @@ It can be told to behave like a slow or unwell mail system:
 - `delay`: seconds spent on each message before answering its DATA (a slow relay);
 - `refuse_first`: answer "451" to the first N attempts of each message (by Message-ID), or
   as many as `refuse[message_id]` says;
+- `shut_at`: answer the Nth message with "421" and close the connection, as a relay that is
+  restarting does;
 - `hold_at`: keep the Nth message waiting in DATA until `release()`; a client that goes away
   meanwhile (a worker killed) never gets an answer, and the message counts as dropped, not
   accepted, which is what a real server does with a transaction the client abandoned.
@@ -44,8 +46,11 @@ def free_port() -> int:
 
 
 class SmtpSink:
-    def __init__(self, *, delay: float = 0.0, refuse_first: int = 0, hold_at: int | None = None):
+    def __init__(
+        self, *, delay: float = 0.0, refuse_first: int = 0, hold_at: int | None = None, shut_at: int | None = None
+    ):
         self.delay = delay
+        self.shut_at = shut_at
         self.refuse_first = refuse_first
         self.refuse: dict[str, int] = {}  # Message-ID -> attempts refused, instead of refuse_first
         self.hold_at = hold_at
@@ -92,6 +97,11 @@ class SmtpSink:
             with self._lock:
                 self.dropped.append(got)
             return "421 The client has gone"
+        if n == self.shut_at:  # the relay closes the connection ("421": it is restarting)
+            with self._lock:
+                self.refused.append(got)
+            server.loop.call_later(0.05, server.transport.close)
+            return "421 4.3.2 Service shutting down, closing the connection"
         with self._lock:
             if refuse:
                 self.refused.append(got)
