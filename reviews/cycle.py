@@ -106,6 +106,17 @@ def ensure_cycle(trust: Trust, year: AcademicYear) -> list[Stage]:
     """The year's stages, made the first time they are asked for: the previous year's a year on
     (the CEO's edits carry forward), else the default; and one stage per term and voice."""
     stages = list(Stage.objects.filter(trust=trust, academic_year=year).select_related("term"))
+    terms = list(TermDates.objects.filter(academic_year=year).select_related("academic_year"))
+    have = {(s.term_id, s.due_kind) for s in stages if s.term_id}
+    complete = any(s.due_kind not in TERM_DUES for s in stages) and all(
+        (t.pk, kind) in have for t in terms for _, _, kind in TERM_STAGES
+    )
+    if complete:
+        return sorted(stages, key=lambda s: (s.starts, s.order, s.pk))
+    # Something is missing: one maker at a time (a page and beat's tick, or two ticks), and read
+    # again once it is ours, so each stage is made once.
+    Trust.objects.select_for_update().filter(pk=trust.pk).values_list("pk", flat=True).first()
+    stages = list(Stage.objects.filter(trust=trust, academic_year=year).select_related("term"))
     if not any(s.due_kind not in TERM_DUES for s in stages):
         before = list(
             Stage.objects.filter(trust=trust, academic_year__start_year=year.start_year - 1)
@@ -136,7 +147,7 @@ def ensure_cycle(trust: Trust, year: AcademicYear) -> list[Stage]:
             stage.save()
         stages += made
     have = {(s.term_id, s.due_kind) for s in stages if s.term_id}
-    for term in TermDates.objects.filter(academic_year=year).select_related("academic_year"):
+    for term in terms:
         for i, (name, role, kind) in enumerate(TERM_STAGES):
             if (term.pk, kind) in have:
                 continue

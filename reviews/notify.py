@@ -28,6 +28,7 @@ import contextlib
 import contextvars
 import datetime
 import logging
+import smtplib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -479,6 +480,11 @@ def _digest_body(user: User, items: list[Notice], today: datetime.date) -> str:
 # --- sending --------------------------------------------------------------------------------
 
 
+# The mail system itself cannot be reached (not this message's fault): the batch stops there and
+# the rest wait for the next run, so one outage does not use up every message's attempts.
+RELAY_DOWN = (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError, OSError)
+
+
 def deliver(pks: Iterable[int] | None = None, now: datetime.datetime | None = None, limit: int = 2000) -> int:
     """Send messages that are due (those given, or every waiting one): each in its own
     transaction holding its row, over one SMTP connection. Returns how many were sent."""
@@ -490,13 +496,23 @@ def deliver(pks: Iterable[int] | None = None, now: datetime.datetime | None = No
     if not ids:
         return 0
     sent = 0
-    with mail.get_connection(fail_silently=False) as smtp:
+    smtp = mail.get_connection(fail_silently=False)  # opened by the first send, again after a drop
+    try:
         for pk in ids:
-            sent += _deliver_one(pk, smtp, now)
+            if getattr(smtp, "connection", None) is not None and getattr(smtp.connection, "sock", 0) is None:
+                smtp.close()  # the relay closed the connection (a 421): a new one for the rest
+            result = _deliver_one(pk, smtp, now)
+            if result is None:
+                break
+            sent += result
+    finally:
+        smtp.close()
     return sent
 
 
-def _deliver_one(pk: int, smtp, now: datetime.datetime) -> int:
+def _deliver_one(pk: int, smtp, now: datetime.datetime) -> int | None:
+    """1 if sent, 0 if not (another worker has it, or it failed and waits to be retried), None if
+    the mail system cannot be reached (the caller stops)."""
     with transaction.atomic():
         m = (
             Message.objects.select_for_update(skip_locked=True)
@@ -527,6 +543,8 @@ def _deliver_one(pk: int, smtp, now: datetime.datetime) -> int:
                 logger.warning("Message %s: %s", m.key, detail)
             m.save(update_fields=["attempts", "last_error", "state", "send_after"])
             Decision.objects.create(**_fields(m, outcome, detail))
+            if isinstance(exc, RELAY_DOWN) and not isinstance(exc, smtplib.SMTPResponseException):
+                return None
             return 0
         m.state, m.sent_at = Message.State.SENT, timezone.now()
         m.save(update_fields=["state", "sent_at"])

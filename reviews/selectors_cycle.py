@@ -23,10 +23,6 @@ from . import cycle
 from .models_cycle import TERM_DUES, Decision, Due, Message, Stage, StageDone
 
 YEAR_SLUG = re.compile(r"^(?P<start>\d{4})-(?P<end>\d{2})$")
-# Years that may be made on first asking: the cycle running today and the next one (the CEO plans
-# ahead); older or later years must already exist.
-MAKE_AHEAD = 1
-
 LOG_PAGE = 50
 MESSAGES_SHOWN = 50
 
@@ -47,32 +43,26 @@ def is_school_stage(stage: Stage) -> bool:
 
 
 def year_of(slug: str | None, today: datetime.date) -> AcademicYear:
-    """The academic year a page asks for (`2024-25`), by default the cycle running today. The
-    current and next cycle's years are made when first asked for; any other must exist (404)."""
-    current = cycle.cycle_start_year(today)
+    """The academic year a page asks for (`2024-25`), by default the cycle running today, else the
+    latest before it (reviews.cycle.year_shown). A page never makes a year: a new year changes which
+    term every page calls current, so years come with the trust's plans and terms."""
     if not slug:
-        start = current
-    else:
-        match = YEAR_SLUG.match(slug)
-        if not match or (int(match["start"]) + 1) % 100 != int(match["end"]):
-            raise Http404("Name the academic year as 2024-25.")
-        start = int(match["start"])
-    if current <= start <= current + MAKE_AHEAD:
-        year, _ = AcademicYear.objects.get_or_create(start_year=start)
+        year = cycle.year_shown(today)
+        if year is None:
+            raise Http404("The trust has no academic year yet.")
         return year
+    match = YEAR_SLUG.match(slug)
+    if not match or (int(match["start"]) + 1) % 100 != int(match["end"]):
+        raise Http404("Name the academic year as 2024-25.")
     try:
-        return AcademicYear.objects.get(start_year=start)
+        return AcademicYear.objects.get(start_year=int(match["start"]))
     except AcademicYear.DoesNotExist:
         raise Http404(f"There is no academic year {slug}.") from None
 
 
 def year_choices(today: datetime.date) -> list[AcademicYear]:
-    """The years the stages page offers: those that exist, and the next cycle's."""
-    current = cycle.cycle_start_year(today)
-    years = {y.start_year: y for y in AcademicYear.objects.all()}
-    for start in range(current, current + MAKE_AHEAD + 1):
-        years.setdefault(start, AcademicYear(start_year=start))
-    return [years[k] for k in sorted(years)]
+    """The years the stages page offers: those the trust has."""
+    return list(AcademicYear.objects.order_by("start_year"))
 
 
 # --- what a stage still asks --------------------------------------------------------------------

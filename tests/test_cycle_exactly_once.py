@@ -118,12 +118,6 @@ def test_beat_fired_twice_at_the_same_moment_from_two_threads_sends_each_message
     _assert_each_message_received_once(sink)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG in reviews.cycle.ensure_cycle (reported to the lead): two callers at once (a doubled beat's "
-    "first tick of a year, or a page and the beat) both find no stages and both make them, so every stage "
-    "exists twice and every reminder is decided twice; it needs a lock before it looks.",
-)
 @pytest.mark.django_db(transaction=True)
 def test_the_first_tick_of_a_new_year_fired_twice_at_once_makes_its_stages_once(demo_live):
     year, _ = AcademicYear.objects.get_or_create(start_year=2024)  # the year exists (its plans made it)
@@ -492,12 +486,6 @@ def test_with_the_broker_down_a_plan_step_commits_at_once_and_its_mail_goes_once
     assert all(r.subject.lower().endswith("submitted to the lgc") for r in sink.accepted), sink.accepted
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG in reviews.notify.deliver (reported to the lead): after the relay closes the connection "
-    "(a 421), every later message of the batch fails with SMTPServerDisconnected and is charged an attempt "
-    "it never had; deliver should open a new connection (or stop the batch) instead.",
-)
 def test_a_relay_that_closes_the_connection_costs_only_the_message_it_refused_an_attempt(demo, sink):
     """A relay that restarts answers "421" and closes the connection. Only that message was
     refused; the ones after it were never offered, so they must not lose one of their six

@@ -88,8 +88,14 @@ def test_a_done_stage_says_done(appraisal):
     assert rows[appraisal.pk].state == "Done"
 
 
-def test_the_next_years_stages_are_made_when_first_asked_for(demo):
+def test_a_years_stages_are_made_when_first_asked_for_but_never_the_year(demo):
+    # No page makes a year (a new year moves which term every page calls current).
     assert not AcademicYear.objects.filter(start_year=2024).exists()
+    assert client_for("ceo").get(reverse("cycle:stages"), {"year": "2024-25"}).status_code == 404
+    assert not AcademicYear.objects.filter(start_year=2024).exists()
+    # A year the trust has (its plans or terms made it) gets its stages the first time it is shown,
+    # a year on from the one before.
+    AcademicYear.objects.create(start_year=2024)
     response = client_for("ceo").get(reverse("cycle:stages"), {"year": "2024-25"})
     assert response.status_code == 200
     assert Stage.objects.filter(academic_year__start_year=2024, name__startswith="Appraisal").get().due == D(
