@@ -94,7 +94,8 @@ def due_for(user, today: datetime.date, trust: Trust | None) -> Due:
                 StageLine(
                     name=items[0].stage.name,
                     url=reverse("cycle:stage", kwargs={"pk": pk}),
-                    due=items[0].stage.due,
+                    # the earliest thing still owed (a compliance stage's month, not its end in March)
+                    due=min(o.due for o in items),
                     owed=len(items),
                     overdue=sum(o.is_overdue(today) for o in items),
                 )
