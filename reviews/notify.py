@@ -211,13 +211,11 @@ def _tell_now(notices: list[Notice], *, subject_line: str) -> list[Notice]:
     users = {u.pk: u for u in User.objects.filter(pk__in=ids).only("pk", "email", "full_name", "is_active")}
     counts = _sent_counts(ids, now)
     told = _told_today(ids, {n.topic for n in notices}, timezone.localdate(now))
-    for n in notices:
-        n.created_at = now
-    Notice.objects.bulk_create(notices)
     messages: list[Message] = []
     decisions: list[Decision] = []
     sending: list[Notice] = []
     for n in notices:
+        n.created_at = now
         user = users.get(n.recipient_id)
         held = ""
         if user is None or not user.is_active or not user.email:
@@ -235,16 +233,18 @@ def _tell_now(notices: list[Notice], *, subject_line: str) -> list[Notice]:
         counts[n.recipient_id] = counts.get(n.recipient_id, 0) + 1
         body = render_to_string("reviews/email/notice.txt", {"notice": n, "user": user, "link": site(n.url),
                                                               "calendar": site(reverse("cycle:calendar"))})  # fmt: skip
+        # The key names the notice's own unique key, so the message is made before the notice
+        # and each notice is written once, already pointing at its message.
         messages.append(
-            Message(key=f"notice-{n.pk}", recipient_id=n.recipient_id, to=user.email, subject=subject_line,
-                    body=body, created_at=now, send_after=now)
+            Message(key=f"notice-{n.recipient_id}-{n.subject}-{n.reason}", recipient_id=n.recipient_id,
+                    to=user.email, subject=subject_line, body=body, created_at=now, send_after=now)
         )  # fmt: skip
         sending.append(n)
     Message.objects.bulk_create(messages)
     for n, m in zip(sending, messages, strict=True):
         n.state, n.message = Notice.State.QUEUED, m
         decisions.append(_log(n, Decision.Outcome.QUEUED, "To be sent as soon as the change is saved.", message=m))
-    Notice.objects.bulk_update(notices, ["state", "why", "message"])
+    Notice.objects.bulk_create(notices)
     Decision.objects.bulk_create(decisions)
     _deliver_after_commit([m.pk for m in messages])
     return notices
@@ -526,6 +526,9 @@ def _deliver_one(pk: int, smtp, now: datetime.datetime) -> int | None:
             headers={"Message-ID": m.message_id, "Auto-Submitted": "auto-generated"},
         )  # fmt: skip
         try:
+            # Opened here, not by send(): Django closes a connection that send() opened itself, and
+            # one connection serves the whole batch (TLS and a login once, not per message).
+            smtp.open()
             email.send()
         except Exception as exc:  # any failure of the mail system: retried, then shown to the CEO
             m.attempts += 1
