@@ -115,6 +115,18 @@ def load_demo(*, password: str | None = None) -> DemoResult:
     return DemoResult(created, new_password if created else None, result.changes)
 
 
+def start_this_years_cycle(today: datetime.date | None = None) -> tuple[AcademicYear, int]:
+    """The academic year whose review cycle runs today, with its terms and stages, so the cycle can
+    be tried on today's clock (`load_demo --cycle-now`): the home pages then say what is due
+    (Saltash, and every school, has no plan for the year yet). The demo's ratings stay in 2023/24,
+    which is no longer the current year once this one exists."""
+    today = today or timezone.localdate()
+    year, _ = AcademicYear.objects.get_or_create(start_year=cycle.cycle_start_year(today))
+    trust = School.objects.select_related("trust").get(urn=SCHOOLS[0][3]).trust
+    stages = cycle.ensure_cycle(trust, year)
+    return year, len(stages)
+
+
 # --- the demo's rated SDPs -------------------------------------------------------------------
 
 DEMO_YEAR = 2023

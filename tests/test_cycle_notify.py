@@ -5,6 +5,7 @@ tests/test_cycle_exactly_once.py; a whole year with a frozen clock in tests/test
 from __future__ import annotations
 
 import datetime
+import io
 import re
 from html import unescape
 
@@ -325,3 +326,17 @@ def test_the_home_page_costs_the_same_queries_whatever_the_number_of_schools(cli
             page = client.get(reverse("home")).content.decode()
     assert len(more.captured_queries) == len(few.captured_queries)
     assert "First-draft SDPs submitted to the LGC: 11 still owed" in text_of(page)
+
+
+def test_load_demo_cycle_now_makes_todays_cycle_so_home_pages_say_what_is_due(client, demo):
+    from django.core.management import call_command
+
+    from reviews.cycle import cycle_start_year
+
+    moment = at("2026-11-27", 10)
+    with time_machine.travel(moment, tick=False):
+        call_command("load_demo", "--cycle-now", stdout=io.StringIO())
+        assert Stage.objects.filter(academic_year__start_year=cycle_start_year(moment.date())).count() == 18
+        client.force_login(person("head"))
+        page = text_of(client.get(reverse("home")).content.decode())
+    assert "Overdue Start the Saltash Community School SDP 2026/27" in page

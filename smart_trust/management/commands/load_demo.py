@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from smart_trust import demo_large
-from smart_trust.demo import PEOPLE, demo_email, load_demo
+from smart_trust.demo import PEOPLE, demo_email, load_demo, start_this_years_cycle
 
 
 class Command(BaseCommand):
@@ -20,6 +20,12 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--years", type=int, help="large demo: SDPs for this many academic years from 2023/24 (default 3)"
+        )
+        parser.add_argument(
+            "--cycle-now",
+            action="store_true",
+            help="also make the academic year whose review cycle runs today, with its stages, so home pages "
+            "say what is due on today's clock (the demo's ratings stay in 2023/24)",
         )
 
     def handle(self, *args, **options):
@@ -52,6 +58,9 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Demo people already exist (e.g. {demo_email(PEOPLE[0][0])}); passwords unchanged.")
+        if options["cycle_now"]:
+            year, stages = start_this_years_cycle()
+            self.stdout.write(f"The {year.label} review cycle runs today: {stages} stages (/cycle/).")
 
     def large(self, options):
         years = options["years"] if options["years"] is not None else 3
