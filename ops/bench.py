@@ -52,12 +52,14 @@ ANONYMOUS = "anonymous"
 @dataclass(frozen=True)
 class Page:
     """A page to measure: `path` is filled from the ids found in the database ({plan} the trust plan's
-    slug, {aim} an aim's code, {year} a pocket guide's year, {sdp} the measured SDP's id); `who` is
-    one of the people found there (ceo, head, staff, governor) or anonymous."""
+    slug, {aim} an aim's code, {year} a pocket guide's year, {sdp} the measured SDP's id, {school} its
+    school's slug) or made live for the cycle's pages ({stage} a stage's id, {month} "YYYY-MM"); `who`
+    is one of the people found there (ceo, head, staff, governor) or anonymous."""
 
     name: str
     path: str
     who: str
+    live_cycle: bool = False  # measured last, with the cycle running today made live (CYCLE_LIVE)
 
     def url_path(self, ids: dict[str, str]) -> str:
         return self.path.format(**{key: urllib.parse.quote(str(value), safe="") for key, value in ids.items()})
@@ -84,6 +86,17 @@ PAGES = [
     # PDF downloads, once rendered (the first request renders; the run measures the stored file).
     Page("pocket-guide-pdf", "/plans/{plan}/pocket-guide/{year}/pdf/", ANONYMOUS),
     Page("sdp-pocket-guide-pdf", "/school-plans/{sdp}/pocket-guide/pdf/", "staff"),
+    # The review cycle (issue #20): measured after every page above, once the cycle running today
+    # has been made live in the scratch database, and put back as it was after (CYCLE_LIVE).
+    Page("home-head", "/", "head", live_cycle=True),
+    Page("home-governor", "/", "governor", live_cycle=True),
+    Page("home-ceo", "/", "ceo", live_cycle=True),
+    Page("calendar", "/cycle/calendar/", "head", live_cycle=True),
+    Page("cycle-stages", "/cycle/", "ceo", live_cycle=True),
+    Page("cycle-stage", "/cycle/stages/{stage}/", "ceo", live_cycle=True),
+    Page("cycle-log", "/cycle/log/", "ceo", live_cycle=True),
+    Page("compliance", "/cycle/compliance/", "ceo", live_cycle=True),
+    Page("compliance-month", "/cycle/compliance/{school}/{month}/", "head", live_cycle=True),
 ]
 
 # Cold renders, each kind in a process of its own (so its peak memory is its own): `page` is
@@ -104,7 +117,7 @@ DISCOVER = textwrap.dedent(
     from django.conf import settings
     from django.db.models import Count
     from governance.models import RoleAssignment, User
-    from plans.models import Aim, PocketGuide, SchoolPlan, StrategicPlan
+    from plans.models import AcademicYear, Aim, PocketGuide, SchoolPlan, StrategicPlan
     from plans.models.school_plans import PUBLISHED_STATES, PlanKind
     from schools.models import School
 
@@ -125,8 +138,9 @@ DISCOVER = textwrap.dedent(
                    "governor": sdp and person("local_governor", school=sdp.school)},
         "ids": {"plan": plan and plan.slug, "plan_id": plan and plan.pk, "aim": aim and aim.code,
                 "year": guide and guide.academic_year.slug,
-                "sdp": sdp and sdp.pk},
+                "sdp": sdp and sdp.pk, "school": sdp and sdp.school.slug},
         "data": {"schools": School.objects.count(), "people": User.objects.count(),
+                 "years": [y.label for y in AcademicYear.objects.order_by("start_year")],
                  "sdps": SchoolPlan.objects.filter(kind=PlanKind.SDP).count(),
                  "sdp": sdp and f"{sdp.title} ({sdp.get_state_display()}, {sdp.actions} actions)",
                  "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]},
@@ -156,6 +170,113 @@ COUNT_QUERIES = textwrap.dedent(
             status = client.get(page["path"]).status_code
         counts[page["name"]] = {"queries": len(queries), "status": status}
     print(json.dumps(counts))
+    """
+)
+
+# Run in the scratch database, three times, for the review cycle's pages (issue #20). The large
+# demo's years end with 2025/26, so today's cycle has no year and its pages would show nothing due
+# or an old year. "marks" notes the last id of every table the setup writes to, before it writes;
+# "setup" makes the year whose cycle runs today (its terms come with it, by a signal) and the
+# trust's stages for it, records November's compliance checks for two schools in three (a sixth
+# part-way), marks the October task done for three schools in four, then runs beat's tick once at
+# the last working moment (reminders, digests, delivery to a locmem mailbox: nothing leaves);
+# "teardown" removes every row past the marks, history included, so the next run (BENCH_REUSE)
+# finds the database as it was.
+CYCLE_LIVE = textwrap.dedent(
+    """
+    import datetime, json, sys
+    import django
+    django.setup()
+    import time_machine
+    from django.apps import apps
+    from django.db import transaction
+    from django.utils import timezone
+    from governance.models import Role, RoleAssignment
+    from plans.models import AcademicYear, SchoolPlan
+    from reviews import compliance, cycle, notify
+    from reviews.models_cycle import Due
+    from schools.models import School
+    from smart_trust.rendered import data_changed
+
+    # Removed in this order (a row before what it points at), each with its history rows.
+    TABLES = ["reviews.Decision", "reviews.Message", "reviews.Notice", "reviews.StageDone",
+              "reviews.ComplianceCheck", "reviews.ComplianceArea", "reviews.CalendarFeed", "smart_trust.OutboxJob",
+              "reviews.Stage", "reviews.TermDates", "plans.AcademicYear"]
+    job = json.loads(sys.stdin.read())
+
+    def models():
+        for label in TABLES:
+            model = apps.get_model(label)
+            history = getattr(model, "history", None)
+            yield label, model, history.model if history is not None else None
+
+    def last(model, field="pk"):
+        return model.objects.order_by(f"-{field}").values_list(field, flat=True).first() or 0
+
+    if job["mode"] == "marks":
+        marks = {}
+        for label, model, history in models():
+            marks[label] = last(model)
+            if history is not None:
+                marks[label + ".history"] = last(history, "history_id")
+        print(json.dumps(marks))
+
+    elif job["mode"] == "setup":
+        today = timezone.localdate()
+        moment = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+        school_days = cycle.Calendar()
+        while moment > timezone.now() or not school_days.is_school_day(moment.date()):
+            moment -= datetime.timedelta(days=1)  # the last school day's 10:00 that has passed
+        made = {}
+        with time_machine.travel(moment, tick=True):
+            school = School.objects.get(slug=job["school"])
+            trust = school.trust
+            year, made["year_made"] = AcademicYear.objects.get_or_create(start_year=cycle.cycle_start_year(today))
+            stages = cycle.ensure_cycle(trust, year)
+            areas = [a for a in compliance.ensure_areas(trust) if a.is_active]
+            ceo = RoleAssignment.objects.filter(trust=trust, role=Role.CEO).order_by("pk").first().user
+            heads = {r.school_id: r.user for r in
+                     RoleAssignment.objects.filter(trust=trust, role=Role.HEADTEACHER).select_related("user")}
+            schools = list(School.objects.filter(trust=trust).order_by("name"))
+            checks_stage = next(s for s in stages if s.due_kind == Due.COMPLIANCE)
+            months = [m for m in cycle.months_of(checks_stage) if m <= moment.date()]
+            october = next(s for s in stages if s.due_kind == Due.TASK and s.starts.month == 10)
+            Check = apps.get_model("reviews.ComplianceCheck")
+            Done = apps.get_model("reviews.StageDone")
+            checks, done = [], []
+            with transaction.atomic():
+                for i, s in enumerate(schools):
+                    by = heads.get(s.pk, ceo)
+                    recorded = areas if i % 6 < 4 else areas[:3] if i % 6 == 4 else []
+                    checks += [Check(school=s, area=a, month=m, outcome=Check.Outcome.MET, by=by, at=moment)
+                               for m in months for a in recorded]
+                    if i % 4 != 3:
+                        done.append(Done(stage=october, school=s, by=by, at=moment, note="Appraisal targets set."))
+                Check.objects.bulk_create(checks)
+                Done.objects.bulk_create(done)
+            data_changed(cycle.CYCLE)  # bulk_create sends no signal: what is owed changed
+            made["tick"] = notify.tick(moment)
+        made["moment"] = moment.isoformat()
+        Notice, Message, Decision = (apps.get_model(f"reviews.{n}") for n in ("Notice", "Message", "Decision"))
+        made.update({"stages": len(stages), "areas": len(areas), "checks": len(checks), "done": len(done),
+                     "schools": len(schools), "notices": Notice.objects.count(), "messages": Message.objects.count(),
+                     "decisions": Decision.objects.count(), "year": year.label,
+                     "plans": SchoolPlan.objects.filter(academic_year=year).count()})
+        print(json.dumps({
+            "ids": {"stage": october.pk, "month": f"{moment:%Y-%m}"},
+            "made": made,
+        }))
+
+    elif job["mode"] == "teardown":
+        removed = {}
+        with transaction.atomic():
+            for label, model, history in models():
+                removed[label] = model.objects.filter(pk__gt=job["marks"][label]).delete()[0]
+            for label, model, history in models():  # deleting wrote history rows too
+                if history is not None:
+                    history.objects.filter(history_id__gt=job["marks"][label + ".history"]).delete()
+        data_changed(cycle.CYCLE)
+        print(json.dumps(removed))
     """
 )
 
@@ -391,7 +512,11 @@ def number(value: float) -> str:
 def table(figures: dict) -> list[list[str]]:
     rows = [["page", "who", "req/s", "p50 ms", "p95 ms", "p99 ms", "queries", "size", "bare p50 at that size",
              "ratio"]]  # fmt: skip
+    grouped = False
     for page in figures["pages"]:
+        if page.get("live_cycle") and not grouped:  # the pages measured with today's cycle made live
+            rows.append([CYCLE_GROUP] + [""] * (len(rows[0]) - 1))
+            grouped = True
         bare = figures["bare"][str(page["bare_size"])]
         rows.append([
             page["name"] + ("" if page["ok"] else " FAILED"), page["who"], number(page["requests_per_second"]),
@@ -400,6 +525,29 @@ def table(figures: dict) -> list[list[str]]:
             f"{page['p50_ms'] / bare['p50_ms']:.1f}x",
         ])  # fmt: skip
     return rows
+
+
+CYCLE_GROUP = "*the review cycle (issue #20)*"
+
+
+def cycle_lines(figures: dict) -> list[str]:
+    """What the review cycle's pages were measured with (CYCLE_LIVE's setup)."""
+    made = figures.get("cycle")
+    if not made:
+        return []
+    tick = made["tick"]
+    return [
+        "",
+        f"The review cycle's pages (below the line {CYCLE_GROUP}) were measured after all the others, once "
+        f"{made['year']}, the year whose cycle runs today, was made in the scratch database "
+        f"({'made for the run' if made['year_made'] else 'already there'}, with its terms; "
+        f"{made['plans']} plans of that year): {made['stages']} stages, {made['checks']:,} compliance checks "
+        f"({made['areas']} areas; 4 schools in 6 complete for the month, 1 in 6 part-way), the October task done "
+        f"by {made['done']} of {made['schools']} schools, then beat's tick once at {made['moment'][:16]} "
+        f"({tick['decided']:,} decisions, {tick['digests']:,} digests, {tick['sent']:,} sent to a locmem mailbox): "
+        f"{made['notices']:,} notices, {made['messages']:,} messages and {made['decisions']:,} log rows in all. "
+        "Removed again after them.",
+    ]
 
 
 def markdown(figures: dict) -> str:
@@ -414,7 +562,8 @@ def markdown(figures: dict) -> str:
         "## Latest run",
         "",
         f"{m['date']}, commit `{m['commit']}`; {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB memory.",
-        f"Data: {d['schools']} schools, {d['people']} people, {d['sdps']} SDPs ({loaded}); "
+        f"Data: {d['schools']} schools, {d['people']} people, {d['sdps']} SDPs, years "
+        f"{', '.join(d.get('years', [])) or 'none'} ({loaded}); "
         f"the SDP measured: {d['sdp']}.",
         f"gunicorn {s['workers']} sync workers for the app (cache: {d['cache']}) and for bare Django; "
         f"`wrk -t{s['wrk_threads']} -c{s['wrk_connections']} -d{s['seconds']}s` a page after "
@@ -427,6 +576,7 @@ def markdown(figures: dict) -> str:
         f"p50 {number(hello['p50_ms'])} ms, p99 {number(hello['p99_ms'])} ms.",
         f"Web workers' resident memory after the run: app {', '.join(f'{v:g}' for v in memory['app'])} MB; "
         f"bare {', '.join(f'{v:g}' for v in memory['bare'])} MB.",
+        *cycle_lines(figures),
         *pdf_lines(figures),
         *bench_mail.markdown_lines(figures.get("may_email")),
     ])  # fmt: skip
@@ -443,6 +593,26 @@ def print_table(figures: dict) -> None:
 
 
 # ---- the run -----------------------------------------------------------------------------------
+
+
+def count_queries(env: dict, pages: list[Page], paths: dict, people: dict) -> dict:
+    """Each page's SQL queries for its person, counted in a Django process of its own."""
+    wanted = [{"name": p.name, "path": paths[p.name], "email": people.get(p.who)} for p in pages]
+    counted = subprocess.run([sys.executable, "-c", COUNT_QUERIES], cwd=ROOT, env=env, input=json.dumps(wanted),
+                             capture_output=True, text=True, timeout=1200)  # fmt: skip
+    if counted.returncode:
+        sys.exit(f"Counting queries failed:\n{counted.stdout}{counted.stderr}")
+    return json.loads(counted.stdout.splitlines()[-1])
+
+
+def cycle_live(env: dict, job: dict) -> dict:
+    """One step of CYCLE_LIVE (marks, setup, teardown) in a process of its own; mail to a locmem box."""
+    mail = {**env, "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend", "EMAIL_HOST": ""}
+    done = subprocess.run([sys.executable, "-c", CYCLE_LIVE], cwd=ROOT, env=mail, input=json.dumps(job),
+                          capture_output=True, text=True, timeout=1200)  # fmt: skip
+    if done.returncode:
+        raise RuntimeError(f"The review cycle's {job['mode']} failed:\n{done.stdout}{done.stderr}")
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 def time_renders(env: dict, ids: dict, people: dict, names: str) -> list[dict]:
@@ -540,17 +710,13 @@ def main() -> int:
             + ("\nIt was reused as it was: run without BENCH_REUSE to load it again." if not fresh else "")
         )
     people, ids = found["people"], found["ids"]
-    paths = {page.name: page.url_path(ids) for page in pages}
+    before, live = [p for p in pages if not p.live_cycle], [p for p in pages if p.live_cycle]
+    paths = {page.name: page.url_path(ids) for page in before}
     print(f"Measuring {found['data']['sdp']}; {found['data']['schools']} schools.", flush=True)
 
     run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)  # production pages need it
     print("Counting queries...", flush=True)
-    wanted = [{"name": p.name, "path": paths[p.name], "email": people.get(p.who)} for p in pages]
-    counted = subprocess.run([sys.executable, "-c", COUNT_QUERIES], cwd=ROOT, env=env, input=json.dumps(wanted),
-                             capture_output=True, text=True, timeout=1200)  # fmt: skip
-    if counted.returncode:
-        sys.exit(f"Counting queries failed:\n{counted.stdout}{counted.stderr}")
-    queries = json.loads(counted.stdout.splitlines()[-1])
+    queries = count_queries(env, before, paths, people)
 
     renders = time_renders(env, ids, people, args.pages) if not args.pages or "pdf" in args.pages else []
 
@@ -559,35 +725,52 @@ def main() -> int:
     bare, bare_base = start_gunicorn("bench_bare.wsgi:application", bare_env, workers=WORKERS, ready_path="/hello")
     script = Path(tempfile.mkdtemp(prefix="bench-")) / "percentiles.lua"
     script.write_text(WRK_SCRIPT)
+    cycle_made = None
     try:
         cookies = {who: sign_in(app_base, people[who]) for who in {p.who for p in pages} - {ANONYMOUS}}
         cookies[ANONYMOUS] = ""
-        sizes, refused = {}, []
-        for page in pages:
-            status, body = fetch(app_base + paths[page.name], cookies[page.who])
-            sizes[page.name] = len(body)
-            if status != 200 or queries[page.name]["status"] != 200:
-                refused.append(f"{page.name} ({paths[page.name]} as {page.who}): HTTP {status}")
-        if refused:
-            sys.exit("Pages that did not answer 200:\n  " + "\n  ".join(refused))
-
         results, bare_results = [], {}
 
         def measure(url: str, cookie: str = "") -> dict:
             wrk(url, args.warm, script, cookie)
             return wrk(url, args.seconds, script, cookie)
 
-        for page in pages:
-            print(f"  {page.name} as {page.who}...", flush=True)
-            figures = measure(app_base + paths[page.name], cookies[page.who])
-            size = bare_size(sizes[page.name])
-            if str(size) not in bare_results:
-                bare_results[str(size)] = measure(f"{bare_base}/table?bytes={size}")
-                bare_results[str(size)]["bytes"] = len(fetch(f"{bare_base}/table?bytes={size}")[1])
-            ok = figures["non_2xx_3xx"] == 0 and figures["socket_errors"] == 0
-            results.append({"name": page.name, "who": page.who, "path": paths[page.name], "ok": ok,
-                            "bytes": sizes[page.name], "queries": queries[page.name]["queries"], "bare_size": size,
-                            **figures})  # fmt: skip
+        def measure_pages(group: list[Page]) -> None:
+            sizes, refused = {}, []
+            for page in group:
+                status, body = fetch(app_base + paths[page.name], cookies[page.who])
+                sizes[page.name] = len(body)
+                if status != 200 or queries[page.name]["status"] != 200:
+                    refused.append(f"{page.name} ({paths[page.name]} as {page.who}): HTTP {status}")
+            if refused:
+                sys.exit("Pages that did not answer 200:\n  " + "\n  ".join(refused))
+            for page in group:
+                print(f"  {page.name} as {page.who}...", flush=True)
+                figures = measure(app_base + paths[page.name], cookies[page.who])
+                size = bare_size(sizes[page.name])
+                if str(size) not in bare_results:
+                    bare_results[str(size)] = measure(f"{bare_base}/table?bytes={size}")
+                    bare_results[str(size)]["bytes"] = len(fetch(f"{bare_base}/table?bytes={size}")[1])
+                ok = figures["non_2xx_3xx"] == 0 and figures["socket_errors"] == 0
+                results.append({"name": page.name, "who": page.who, "path": paths[page.name], "ok": ok,
+                                "bytes": sizes[page.name], "queries": queries[page.name]["queries"],
+                                "bare_size": size, "live_cycle": page.live_cycle, **figures})  # fmt: skip
+
+        measure_pages(before)
+        if live:
+            marks = cycle_live(env, {"mode": "marks"})
+            try:
+                print("Making today's review cycle live in the scratch database...", flush=True)
+                made = cycle_live(env, {"mode": "setup", "school": ids["school"]})
+                cycle_made = made["made"]
+                print(f"  {cycle_made}", flush=True)
+                ids = {**ids, **made["ids"]}
+                paths.update({page.name: page.url_path(ids) for page in live})
+                queries.update(count_queries(env, live, paths, people))
+                measure_pages(live)
+            finally:
+                removed = cycle_live(env, {"mode": "teardown", "marks": marks})
+                print(f"  put back as it was: removed {removed}", flush=True)
         hello = measure(f"{bare_base}/hello")
         memory = {"app": worker_memory_mb(app.pid), "bare": worker_memory_mb(bare.pid)}
     finally:
@@ -609,13 +792,14 @@ def main() -> int:
         "hello": hello,
         "memory_mb": memory,
         "renders": renders,
+        "cycle": cycle_made,
         "may_email": may_email,
     }  # fmt: skip
     print()
     print_table(figures)
     print(f"\nBare hello: {number(hello['requests_per_second'])} req/s, p50 {number(hello['p50_ms'])} ms. "
           f"Worker memory (MB): app {memory['app']}, bare {memory['bare']}.")  # fmt: skip
-    print("\n".join(pdf_lines(figures)))
+    print("\n".join(cycle_lines(figures) + pdf_lines(figures)))
     if may_email:
         print(bench_mail.summary(may_email))
     docs = Path(args.docs)

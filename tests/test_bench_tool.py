@@ -125,26 +125,30 @@ def test_section_is_added_to_a_file_without_markers_and_made_with_an_intro():
     assert f"{bench.START}\nfigures\n{bench.END}" in made
 
 
-IDS = {"plan": "tsp-2022-27", "aim": "TSP 1/2", "year": "2024-25", "sdp": 42, "plan_id": 7}
+IDS = {"plan": "tsp-2022-27", "aim": "TSP 1/2", "year": "2024-25", "sdp": 42, "plan_id": 7, "school": "saltash"}
+# What CYCLE_LIVE's setup adds for the review cycle's pages, once it has made today's cycle live.
+LIVE_IDS = {"stage": 19, "month": "2026-11"}
 
 
-def discovered(key: str) -> set[str]:
-    """The keys DISCOVER prints in its `key` dictionary."""
-    block = re.search(rf'"{key}": \{{(.*?)\}}', bench.DISCOVER, re.DOTALL).group(1)
+def discovered(key: str, script: str = bench.DISCOVER) -> set[str]:
+    """The keys a script (DISCOVER, CYCLE_LIVE) prints in its `key` dictionary."""
+    block = re.search(rf'"{key}": \{{(.*?)\}}', script, re.DOTALL).group(1)
     return set(re.findall(r'"(\w+)":', block))
 
 
 def test_discovery_finds_the_ids_and_people_this_test_uses():
     assert discovered("ids") == set(IDS)
+    assert discovered("ids", bench.CYCLE_LIVE) == set(LIVE_IDS)
     assert discovered("people") == {"ceo", "head", "staff", "governor"}
 
 
 @pytest.mark.parametrize("page", bench.PAGES, ids=lambda page: page.name)
 def test_every_page_resolves_to_a_view_with_the_discovered_ids(page):
     fields = {name for _, name, _, _ in string.Formatter().parse(page.path) if name}
-    assert fields <= discovered("ids"), f"{page.name} needs {fields - discovered('ids')}, which DISCOVER does not find"
+    found = discovered("ids") | (discovered("ids", bench.CYCLE_LIVE) if page.live_cycle else set())
+    assert fields <= found, f"{page.name} needs {fields - found}, which neither DISCOVER nor CYCLE_LIVE finds"
     assert page.who == bench.ANONYMOUS or page.who in discovered("people")
-    path = page.url_path(IDS)
+    path = page.url_path({**IDS, **LIVE_IDS})
     assert "{" not in path and path.startswith("/")
     try:
         match = resolve(path)
@@ -165,3 +169,33 @@ def test_page_names_are_unique_and_the_filter_picks_by_name():
 
 def test_bare_table_size_is_the_page_size_to_two_figures():
     assert [bench.bare_size(n) for n in (38_612, 3_549, 123_456, 40)] == [39_000, 3_500, 120_000, 100]
+
+
+def test_the_review_cycle_pages_come_last_and_the_table_names_their_group():
+    # Measured after every other page, with today's cycle made live: the others are measured as before.
+    live = [page.live_cycle for page in bench.PAGES]
+    assert live == sorted(live) and any(live)
+    assert {p.name for p in bench.PAGES if p.live_cycle} >= {
+        "home-head", "home-governor", "home-ceo", "calendar", "cycle-stages", "cycle-stage", "cycle-log",
+        "compliance", "compliance-month",
+    }  # fmt: skip
+    run = {"name": "x", "who": "ceo", "ok": True, "requests_per_second": 10.0, "p50_ms": 40.0, "p95_ms": 50.0,
+           "p99_ms": 60.0, "queries": 5, "bytes": 2048, "bare_size": 2000}  # fmt: skip
+    figures = {"pages": [{**run, "name": "people"}, {**run, "name": "home-ceo", "live_cycle": True},
+                         {**run, "name": "calendar", "live_cycle": True}],
+               "bare": {"2000": {"p50_ms": 20.0}}}  # fmt: skip
+    assert [row[0] for row in bench.table(figures)[1:]] == ["people", bench.CYCLE_GROUP, "home-ceo", "calendar"]
+    assert bench.cycle_lines({"cycle": None}) == []
+
+
+def test_the_cycle_made_live_is_removed_table_by_table_with_its_history():
+    # Everything the setup writes is in the teardown's list, removed before what it points at.
+    tables = re.search(r"TABLES = \[(.*?)\]", bench.CYCLE_LIVE, re.DOTALL).group(1)
+    order = re.findall(r'"(\w+\.\w+)"', tables)
+    for written in ("reviews.Stage", "reviews.TermDates", "plans.AcademicYear", "reviews.ComplianceCheck",
+                    "reviews.ComplianceArea", "reviews.StageDone", "reviews.Notice", "reviews.Message",
+                    "reviews.Decision"):  # fmt: skip
+        assert written in order
+    assert order.index("reviews.Decision") < order.index("reviews.Message") < order.index("reviews.Notice")
+    assert order.index("reviews.ComplianceCheck") < order.index("reviews.ComplianceArea")
+    assert order.index("reviews.Stage") < order.index("reviews.TermDates") < order.index("plans.AcademicYear")
