@@ -7,7 +7,9 @@
 A scratch PostgreSQL database (DATABASE_URL's name + "_bench") gets the large demo trust; the app
 runs under gunicorn with production settings beside a bare Django project (ops/bench_bare/) with
 the same workers. Each page (PAGES below: one line a page) is fetched as its person, warmed, then
-driven with wrk; its queries are counted once in a separate Django process. Each page is compared
+driven with wrk; its queries are counted once in a separate Django process. Then the review cycle's
+pages (CYCLE_PAGES), once the cycle running today has been made live in the scratch database; it
+is put back as it was after them. Each page is compared
 with the bare project rendering a table of the same size. The table is printed and written to
 docs/benchmarks.md (between the bench:latest markers; the rest of the file is kept), the raw
 figures with --json PATH. A tool, not a test: it asserts no timing, but fails on a page that does
@@ -59,14 +61,13 @@ class Page:
     name: str
     path: str
     who: str
-    live_cycle: bool = False  # measured last, with the cycle running today made live (CYCLE_LIVE)
 
     def url_path(self, ids: dict[str, str]) -> str:
         return self.path.format(**{key: urllib.parse.quote(str(value), safe="") for key, value in ids.items()})
 
 
 # The pages measured, one line each: a new page is one more line here (and, if it needs an id or a
-# person not found yet, one more entry in DISCOVER's output).
+# person not found yet, one more entry in DISCOVER's output). Measured on the database as it is.
 PAGES = [
     Page("login", "/accounts/login/", ANONYMOUS),
     Page("plan", "/plans/{plan}/", ANONYMOUS),
@@ -86,18 +87,23 @@ PAGES = [
     # PDF downloads, once rendered (the first request renders; the run measures the stored file).
     Page("pocket-guide-pdf", "/plans/{plan}/pocket-guide/{year}/pdf/", ANONYMOUS),
     Page("sdp-pocket-guide-pdf", "/school-plans/{sdp}/pocket-guide/pdf/", "staff"),
-    # The review cycle (issue #20): measured after every page above, once the cycle running today
-    # has been made live in the scratch database, and put back as it was after (CYCLE_LIVE).
-    Page("home-head", "/", "head", live_cycle=True),
-    Page("home-governor", "/", "governor", live_cycle=True),
-    Page("home-ceo", "/", "ceo", live_cycle=True),
-    Page("calendar", "/cycle/calendar/", "head", live_cycle=True),
-    Page("cycle-stages", "/cycle/", "ceo", live_cycle=True),
-    Page("cycle-stage", "/cycle/stages/{stage}/", "ceo", live_cycle=True),
-    Page("cycle-log", "/cycle/log/", "ceo", live_cycle=True),
-    Page("compliance", "/cycle/compliance/", "ceo", live_cycle=True),
-    Page("compliance-month", "/cycle/compliance/{school}/{month}/", "head", live_cycle=True),
 ]
+
+# The review cycle's pages (issue #20), one line each too: measured after every page above, once the
+# cycle running today has been made live in the scratch database, which is put back as it was after
+# (CYCLE_LIVE). A list of their own: tests/test_bench_pages_queries.py loads PAGES' data only.
+CYCLE_PAGES = [
+    Page("home-head", "/", "head"),
+    Page("home-governor", "/", "governor"),
+    Page("home-ceo", "/", "ceo"),
+    Page("calendar", "/cycle/calendar/", "head"),
+    Page("cycle-stages", "/cycle/", "ceo"),
+    Page("cycle-stage", "/cycle/stages/{stage}/", "ceo"),
+    Page("cycle-log", "/cycle/log/", "ceo"),
+    Page("compliance", "/cycle/compliance/", "ceo"),
+    Page("compliance-month", "/cycle/compliance/{school}/{month}/", "head"),
+]
+MEASURED = PAGES + CYCLE_PAGES
 
 # Cold renders, each kind in a process of its own (so its peak memory is its own): `page` is
 # fetched and its stored PDF forgotten before each timed request; `renderer` is called as the
@@ -688,7 +694,7 @@ def main() -> int:
     parser.add_argument("--docs", default=str(DOCS), help="the markdown file whose bench:latest section is rewritten")
     args = parser.parse_args()
     names = bench_mail.other_pages(args.pages)  # BENCH_PAGES=may-email alone: no web page
-    pages = selected_pages(PAGES, names) if names or not args.pages.strip() else []
+    pages = selected_pages(MEASURED, names) if names or not args.pages.strip() else []
     ensure_wrk()
 
     db_url, fresh = scratch_database(database_url(), "_bench", keep=args.reuse)
@@ -710,7 +716,7 @@ def main() -> int:
             + ("\nIt was reused as it was: run without BENCH_REUSE to load it again." if not fresh else "")
         )
     people, ids = found["people"], found["ids"]
-    before, live = [p for p in pages if not p.live_cycle], [p for p in pages if p.live_cycle]
+    before, live = [p for p in pages if p not in CYCLE_PAGES], [p for p in pages if p in CYCLE_PAGES]
     paths = {page.name: page.url_path(ids) for page in before}
     print(f"Measuring {found['data']['sdp']}; {found['data']['schools']} schools.", flush=True)
 
@@ -754,7 +760,7 @@ def main() -> int:
                 ok = figures["non_2xx_3xx"] == 0 and figures["socket_errors"] == 0
                 results.append({"name": page.name, "who": page.who, "path": paths[page.name], "ok": ok,
                                 "bytes": sizes[page.name], "queries": queries[page.name]["queries"],
-                                "bare_size": size, "live_cycle": page.live_cycle, **figures})  # fmt: skip
+                                "bare_size": size, "live_cycle": page in CYCLE_PAGES, **figures})  # fmt: skip
 
         measure_pages(before)
         if live:
@@ -803,7 +809,7 @@ def main() -> int:
     if may_email:
         print(bench_mail.summary(may_email))
     docs = Path(args.docs)
-    if pages == PAGES:
+    if pages == MEASURED:
         docs.write_text(rewrite_section(docs.read_text() if docs.exists() else None, markdown(figures)))
         print(f"Written to {docs}.")
     else:  # a few pages again: the latest full table stays as it was
