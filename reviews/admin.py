@@ -59,3 +59,33 @@ class RatingAdmin(ReadOnly, SimpleHistoryAdmin):
 @admin.register(m.ReviewSettings)
 class ReviewSettingsAdmin(SimpleHistoryAdmin):
     list_display = ["trust", "use_not_yet_due", "use_complete", "staff_see_ratings"]
+
+
+# The review cycle. Stages and areas are changed on their own pages (with history); here they may
+# be read. What was decided and sent is never changed by hand: it is the CEO's record.
+@admin.register(m.Stage)
+class StageAdmin(ReadOnly, SimpleHistoryAdmin):
+    list_display = ["name", "academic_year", "starts", "due", "responsible", "due_kind"]
+    list_filter = ["academic_year", "due_kind", "responsible"]
+    list_select_related = ["academic_year"]
+
+
+@admin.register(m.ComplianceArea)
+class ComplianceAreaAdmin(ReadOnly, SimpleHistoryAdmin):
+    list_display = ["name", "order", "is_active", "trust"]
+
+
+@admin.register(m.Message)
+class MessageAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["subject", "to", "kind", "state", "attempts", "created_at", "sent_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["to", "subject", "key"]
+    exclude = ["body"]
+
+
+@admin.register(m.Decision)
+class DecisionAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["at", "recipient", "subject", "reason", "outcome", "detail"]
+    list_filter = ["outcome"]
+    list_select_related = ["recipient"]
+    search_fields = ["subject", "detail", "recipient__email"]

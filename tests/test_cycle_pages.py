@@ -455,3 +455,10 @@ def test_only_the_ceo_sends_again(demo):
     assert client_for("ceo").get(reverse("cycle:message_retry", args=[failed.pk])).status_code == 405
     failed.refresh_from_db()
     assert failed.state == Message.State.FAILED
+
+
+def test_the_admin_reads_the_cycle_and_its_record_but_changes_nothing(demo):
+    client = client_for("central")
+    for model in ("stage", "compliancearea", "message", "decision"):
+        assert client.get(reverse(f"admin:reviews_{model}_changelist")).status_code == 200, model
+        assert client.get(reverse(f"admin:reviews_{model}_add")).status_code == 403, model
