@@ -340,3 +340,27 @@ def test_load_demo_cycle_now_makes_todays_cycle_so_home_pages_say_what_is_due(cl
         client.force_login(person("head"))
         page = text_of(client.get(reverse("home")).content.decode())
     assert "Overdue Start the Saltash Community School SDP 2026/27" in page
+
+
+def test_an_actions_lead_owes_its_self_assessment_and_their_head_is_told_when_it_is_late(demo):
+    plan = sdp(state="signed_off")
+    Action.objects.filter(plan=plan).update(lead=person("middle"))
+    stages_2023()
+    self_assessment = stage("Self-assessment: autumn")
+    people = cycle.People.of(plan.trust)
+
+    def told(day: datetime.date) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for owed in cycle.owing(plan.trust, [self_assessment], day, people):
+            if owed.subject.endswith(f"-plan-{plan.pk}"):
+                for n in notify._reminders(owed, day, people):
+                    found.setdefault(str(n.reason), set()).add(User.objects.get(pk=n.recipient_id).email.split("@")[0])
+        return found
+
+    due = self_assessment.due
+    assert told(due) == {"due": {"middle"}}  # the lead, not the head
+    # The window has closed: the lead cannot rate any more, so is not told they are late; three days
+    # on their head hears, a week on the CEO (who may reopen the term).
+    assert told(due + datetime.timedelta(days=1)) == {}
+    assert told(due + datetime.timedelta(days=3)) == {"reviewer": {"head"}}
+    assert told(due + datetime.timedelta(days=7)) == {"reviewer": {"head"}, "ceo": {"ceo"}}
