@@ -602,6 +602,7 @@ class Picture:
     owed: list[Owed]
     people: People
     schools: dict[int, str]
+    stage_ids: frozenset[int] = frozenset()  # the live stages it was worked out for
 
 
 def owing_today(trust: Trust, today: datetime.date) -> Picture:
@@ -616,9 +617,21 @@ def owing_today(trust: Trust, today: datetime.date) -> Picture:
             return Picture([], People(), {})
         reader = _Reader(trust, today)
         owed = sorted((o for s in stages for o in reader.owed(s)), key=lambda o: (o.due, o.stage.order, o.subject))
-        return Picture(owed, reader.people, {s.pk: s.name for s in reader.schools})
+        return Picture(owed, reader.people, {s.pk: s.name for s in reader.schools}, frozenset(s.pk for s in stages))
 
     return kept(f"owing:{trust.pk}:{today}:{versions}", compute)
+
+
+def owed_for(trust: Trust, stages: Iterable[Stage], today: datetime.date) -> tuple[list[Owed], People]:
+    """`owing` for these stages, from today's kept picture when it covers every one of them that
+    has opened (the pages of the year running now), else worked out afresh (another year's)."""
+    stages = list(stages)
+    opened = {s.pk for s in stages if s.starts <= today}
+    picture = owing_today(trust, today)
+    if opened <= picture.stage_ids:
+        return [o for o in picture.owed if o.stage.pk in opened], picture.people
+    people = People.of(trust)
+    return owing(trust, stages, today, people), people
 
 
 def live_stages(trust: Trust, today: datetime.date) -> list[Stage]:

@@ -26,7 +26,7 @@ from governance.models import SCHOOL_ROLES, User
 from plans.models import AcademicYear
 from schools.models import Trust
 
-from .cycle import Owed, People, ensure_cycle, owing, year_shown
+from .cycle import Owed, ensure_cycle, owed_for, year_shown
 from .models_cycle import Due, Stage
 
 MINE, SCHOOL, ALL = "mine", "school", "all"
@@ -115,7 +115,7 @@ def _stages(trust: Trust) -> QuerySet[Stage]:
 def rows_for(viewer: Viewer, trust: Trust, stages: list[Stage], today: datetime.date) -> list[StageRow]:
     """Every stage given, with where it stands for this person and whether it is theirs."""
     owed_by_stage: dict[int, list[Owed]] = defaultdict(list)
-    for owed in owing(trust, stages, today, People.of(trust)):
+    for owed in owed_for(trust, stages, today)[0]:
         owed_by_stage[owed.stage.pk].append(owed)
     rows = []
     for stage in stages:

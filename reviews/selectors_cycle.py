@@ -105,7 +105,7 @@ def year_stages(trust: Trust, year: AcademicYear, today: datetime.date) -> list[
     for stage in stages:
         stage.academic_year = year
     owed: dict[int, list[cycle.Owed]] = defaultdict(list)
-    for o in cycle.owing(trust, stages, today):
+    for o in cycle.owed_for(trust, stages, today)[0]:
         owed[o.stage.pk].append(o)
     rows = []
     for stage in stages:
@@ -205,17 +205,42 @@ class OverdueLine:
     days_late: int
 
 
-def overdue_now(trust: Trust, today: datetime.date) -> list[OverdueLine]:
-    """What is overdue today, per stage and school (the live stages: this cycle's open ones and
-    the last cycle's recently due)."""
-    people = cycle.People.of(trust)
-    names = dict(School.objects.filter(trust=trust).values_list("pk", "name"))
-    stages = cycle.live_stages(trust, today)
-    return [
-        OverdueLine(o, names.get(o.school_id, "The trust"), _names(people, o.owners), (today - o.due).days)
-        for o in cycle.owing(trust, stages, today, people)
-        if o.is_overdue(today)
-    ]
+@dataclass
+class OverdueStage:
+    """One stage's overdue things: how many, the earliest, and the first few (the stage's own
+    page lists them all), so the log stays one screen whatever the number of schools."""
+
+    stage: Stage
+    count: int
+    since: datetime.date
+    lines: list[OverdueLine]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.lines)
+
+
+OVERDUE_SHOWN = 5  # per stage, the most overdue first
+
+
+def overdue_now(trust: Trust, today: datetime.date) -> list[OverdueStage]:
+    """What is overdue today, per stage (the live stages: this cycle's open ones and the last
+    cycle's recently due), from today's kept picture of who owes what."""
+    picture = cycle.owing_today(trust, today)
+    by_stage: dict[int, list[cycle.Owed]] = defaultdict(list)
+    for o in picture.owed:
+        if o.is_overdue(today):
+            by_stage[o.stage.pk].append(o)
+    found = []
+    for items in by_stage.values():
+        items.sort(key=lambda o: (o.due, o.subject))
+        lines = [
+            OverdueLine(o, picture.schools.get(o.school_id, "The trust"), _names(picture.people, o.owners),
+                        (today - o.due).days)
+            for o in items[:OVERDUE_SHOWN]
+        ]  # fmt: skip
+        found.append(OverdueStage(items[0].stage, len(items), items[0].due, lines))
+    return sorted(found, key=lambda s: (s.since, s.stage.order))
 
 
 MESSAGE_ORDER = Case(

@@ -356,8 +356,10 @@ def test_the_log_shows_whats_overdue_failed_messages_first_and_the_decisions(app
     response = client_for("ceo").get(reverse("cycle:log"))
     assert response.status_code == 200
     context = response.context
-    late = [line for line in context["overdue"] if line.owed.stage == appraisal]
-    assert len({line.school for line in late}) == 6 and late[0].days_late == 20
+    # Per stage: how many, since when, and the first five (the stage's page lists every one).
+    late = next(group for group in context["overdue"] if group.stage == appraisal)
+    assert (late.count, len(late.lines), late.more) == (6, 5, 1)
+    assert len({line.school for line in late.lines}) == 5 and late.lines[0].days_late == 20
     assert context["summary"].shown[:2] == [failed, sent]
     page = response.content.decode()
     assert reverse("cycle:message_retry", args=[failed.pk]) in page
