@@ -480,9 +480,13 @@ def _digest_body(user: User, items: list[Notice], today: datetime.date) -> str:
 # --- sending --------------------------------------------------------------------------------
 
 
-# The mail system itself cannot be reached (not this message's fault): the batch stops there and
-# the rest wait for the next run, so one outage does not use up every message's attempts.
-RELAY_DOWN = (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError, OSError)
+def _relay_down(exc: Exception) -> bool:
+    """The mail system itself cannot be reached (not this message's fault): the batch stops there
+    and the rest wait for the next run, so one outage does not use up every message's attempts.
+    A refusal of this message (a 4xx or 5xx answer, a refused address) is the message's own."""
+    if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
 
 
 def deliver(pks: Iterable[int] | None = None, now: datetime.datetime | None = None, limit: int = 2000) -> int:
@@ -546,7 +550,7 @@ def _deliver_one(pk: int, smtp, now: datetime.datetime) -> int | None:
                 logger.warning("Message %s: %s", m.key, detail)
             m.save(update_fields=["attempts", "last_error", "state", "send_after"])
             Decision.objects.create(**_fields(m, outcome, detail))
-            if isinstance(exc, RELAY_DOWN) and not isinstance(exc, smtplib.SMTPResponseException):
+            if _relay_down(exc):
                 return None
             return 0
         m.state, m.sent_at = Message.State.SENT, timezone.now()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+import smtplib
 from html import unescape
 
 import pytest
@@ -364,3 +365,20 @@ def test_an_actions_lead_owes_its_self_assessment_and_their_head_is_told_when_it
     assert told(due + datetime.timedelta(days=1)) == {}
     assert told(due + datetime.timedelta(days=3)) == {"reviewer": {"head"}}
     assert told(due + datetime.timedelta(days=7)) == {"reviewer": {"head"}, "ceo": {"ceo"}}
+
+
+@pytest.mark.parametrize(
+    "exc, down",
+    [
+        (ConnectionRefusedError(111, "Connection refused"), True),
+        (TimeoutError("timed out"), True),
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), True),
+        (smtplib.SMTPConnectError(421, b"Service not available"), True),
+        (smtplib.SMTPResponseException(451, b"Try again later"), False),
+        (smtplib.SMTPRecipientsRefused({"x@example.org": (550, b"No such user")}), False),
+        (smtplib.SMTPDataError(554, b"Rejected"), False),
+    ],
+)
+def test_only_an_unreachable_relay_stops_a_batch(exc, down):
+    # smtplib's errors are all OSErrors: a refusal of one message must not hold up the others.
+    assert notify._relay_down(exc) is down
