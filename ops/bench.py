@@ -199,7 +199,7 @@ CYCLE_LIVE = textwrap.dedent(
     from django.utils import timezone
     from governance.models import Role, RoleAssignment
     from plans.models import AcademicYear, SchoolPlan
-    from reviews import compliance, cycle, notify
+    from reviews import compliance, cycle, notify, school_days
     from reviews.models_cycle import Due
     from schools.models import School
     from smart_trust.rendered import data_changed
@@ -230,8 +230,8 @@ CYCLE_LIVE = textwrap.dedent(
     elif job["mode"] == "setup":
         today = timezone.localdate()
         moment = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
-        school_days = cycle.Calendar()
-        while moment > timezone.now() or not school_days.is_school_day(moment.date()):
+        calendar = school_days.Calendar()
+        while moment > timezone.now() or not calendar.is_school_day(moment.date()):
             moment -= datetime.timedelta(days=1)  # the last school day's 10:00 that has passed
         made = {}
         with time_machine.travel(moment, tick=True):

@@ -46,7 +46,7 @@ from plans.workflow import STEPS
 from schools.models import Trust
 from smart_trust.jobs import enqueue_named
 
-from . import cycle
+from . import cycle, school_days
 from .models_cycle import Decision, Message, Notice, Reason, Stage
 
 logger = logging.getLogger(__name__)
@@ -309,7 +309,7 @@ def remind(now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     today = timezone.localdate(now)
     made = 0
-    calendar = cycle.Calendar()
+    calendar = school_days.Calendar()
     for trust in Trust.objects.all():
         with transaction.atomic():
             _lock(f"remind-{trust.pk}")
@@ -362,7 +362,7 @@ def make_digests(now: datetime.datetime | None = None) -> list[int]:
     cap holds waits. Returns the new messages' ids (delivered by the caller)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    calendar = cycle.Calendar()
+    calendar = school_days.Calendar()
     if calendar.why_not(now):
         return []
     made: list[Message] = []

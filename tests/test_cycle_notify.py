@@ -19,7 +19,7 @@ from governance.models import Role, RoleAssignment, User
 from plans import services as plan_services
 from plans import workflow
 from plans.models import Action, PocketGuide, Status
-from reviews import cycle, notify
+from reviews import cycle, notify, school_days
 from reviews import services as review_services
 from reviews.models import Decision, Message, Notice, Reason, Stage, TermDates
 from schools.models import Trust
@@ -102,7 +102,7 @@ def test_the_same_plan_twice_in_a_day_waits_for_the_next_digest(django_capture_o
 
 
 def _next_school_day() -> datetime.date:
-    calendar = cycle.Calendar()
+    calendar = school_days.Calendar()
     day = datetime.date.today() + datetime.timedelta(days=1)
     while not calendar.is_school_day(day):
         day += datetime.timedelta(days=1)
@@ -195,7 +195,7 @@ def test_the_weekly_cap_holds_the_eleventh_e_mail_for_a_later_digest(demo):
     with time_machine.travel(tomorrow, tick=False):
         assert notify.make_digests(tomorrow) == [] or not Message.objects.filter(kind="digest").exists()
     later = at(now.date() + datetime.timedelta(days=8), 10)
-    calendar = cycle.Calendar()
+    calendar = school_days.Calendar()
     later = calendar.next_open(later)
     with time_machine.travel(later, tick=False):
         made = notify.make_digests(later)

@@ -19,7 +19,7 @@ import time_machine
 from django.core import mail
 
 from governance.models import User
-from reviews import cycle, notify
+from reviews import cycle, notify, school_days
 from reviews.models import ComplianceArea, ComplianceCheck, Decision, Message, Notice, StageDone
 from schools.models import School, Trust
 from smart_trust.demo import demo_email, load_demo
@@ -87,7 +87,7 @@ def days(sent, local: str, text: str) -> list[datetime.date]:
 
 
 def test_every_e_mail_went_on_a_school_day_in_working_hours(year):
-    calendar = cycle.Calendar()
+    calendar = school_days.Calendar()
     assert year["sent"], "the year sent nothing"
     for now, message in year["sent"]:
         assert now.hour == 9, f"sent in the evening: {message.subject} on {now}"
