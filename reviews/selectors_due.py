@@ -57,7 +57,16 @@ class Due:
 
 
 def _order(items: list[DueItem]) -> list[DueItem]:
-    return sorted(items, key=lambda i: (not i.overdue, i.due, i.text))
+    """Overdue first, then by date; one line for one thing to do (a school with no SDP owes it to
+    two stages, the first drafts and the finalising: it is shown once, at its first date)."""
+    ordered = sorted(items, key=lambda i: (not i.overdue, i.due, i.text))
+    seen: set[tuple[str, str]] = set()
+    once = []
+    for item in ordered:
+        if (item.text, item.url) not in seen:
+            seen.add((item.text, item.url))
+            once.append(item)
+    return once
 
 
 def _item(o: cycle.Owed, today: datetime.date, people: cycle.People | None = None) -> DueItem:

@@ -341,6 +341,9 @@ def test_load_demo_cycle_now_makes_todays_cycle_so_home_pages_say_what_is_due(cl
         client.force_login(person("head"))
         page = text_of(client.get(reverse("home")).content.decode())
     assert "Overdue Start the Saltash Community School SDP 2026/27" in page
+    # Owed to two stages (first drafts, finalising), shown once, at its first date.
+    assert page.count("Start the Saltash Community School SDP 2026/27") == 1
+    assert "overdue since 15 July 2026" in page
 
 
 def test_an_actions_lead_owes_its_self_assessment_and_their_head_is_told_when_it_is_late(demo):
