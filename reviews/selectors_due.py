@@ -17,6 +17,7 @@ from schools.models import Trust
 
 from . import cycle
 from .models_cycle import TERM_DUES
+from .models_cycle import Due as DueKind
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class DueItem:
     stage: str
     progress: str = ""  # "3 of 7"
     who: str = ""  # for items due from others: whose turn it is
+    done_url: str = ""  # a task the person marks done from the home page (one click, not two)
+    school_id: int | None = None
 
     @property
     def when(self) -> str:
@@ -71,9 +74,15 @@ def _order(items: list[DueItem]) -> list[DueItem]:
 
 def _item(o: cycle.Owed, today: datetime.date, people: cycle.People | None = None) -> DueItem:
     who = ", ".join(people.names.get(u) or "someone" for u in o.owners) if people else ""
+    # Only the owners' own list offers "Mark as done" (their part of a task stage).
+    done_url = (
+        reverse("cycle:stage_done", kwargs={"pk": o.stage.pk})
+        if o.stage.due_kind == DueKind.TASK and people is None
+        else ""
+    )
     return DueItem(
         text=o.text, url=o.url, due=o.due, overdue=o.is_overdue(today), stage=o.stage.name,
-        progress=f"{o.done} of {o.total}" if o.total else "", who=who,
+        progress=f"{o.done} of {o.total}" if o.total else "", who=who, done_url=done_url, school_id=o.school_id,
     )  # fmt: skip
 
 

@@ -385,3 +385,18 @@ def test_an_actions_lead_owes_its_self_assessment_and_their_head_is_told_when_it
 def test_only_an_unreachable_relay_stops_a_batch(exc, down):
     # smtplib's errors are all OSErrors: a refusal of one message must not hold up the others.
     assert notify._relay_down(exc) is down
+
+
+def test_a_head_marks_a_task_done_from_the_home_page_in_one_click(client, demo):
+    stages_2023()
+    october = stage("Appraisal targets")
+    with time_machine.travel(at("2023-11-06", 10), tick=False):
+        client.force_login(person("head"))
+        page = client.get(reverse("home")).content.decode()
+        done = reverse("cycle:stage_done", kwargs={"pk": october.pk})
+        assert f'action="{done}"' in page
+        response = client.post(done, {"next": "/", "school": person("head").roles.get().school_id}, follow=True)
+        page = text_of(response.content.decode())
+    assert "Marked “Appraisal targets, STAR projects and last year's final review” done for Saltash" in page
+    assert "Appraisal targets, STAR projects and last year's final review (Saltash Community School)" not in page
+    assert october.done.get().by == person("head")
