@@ -292,11 +292,10 @@ def _reminders(owed: cycle.Owed, today: datetime.date, people: cycle.People) -> 
     owners = set(owed.owners)
     names = ", ".join(people.names.get(u) or "someone" for u in owed.owners)
     late = f"Overdue since {owed.due:%-d %B}: {owed.text} ({names})"
-    told: set[int] = set()
     if today >= owed.due + datetime.timedelta(days=cycle.REVIEWER_AFTER_DAYS):
         reviewers = {r for u in owed.owners for r in people.reviewers(u, owed.school_id)} - owners
         found += [notice(uid, Reason.REVIEWER, late) for uid in sorted(reviewers)]
-        told |= reviewers
+    # A week late the CEO hears, again if they were the reviewer (a second, later rung).
     if today >= owed.due + datetime.timedelta(days=cycle.CEO_AFTER_DAYS):
         found += [notice(uid, Reason.CEO, late) for uid in people.ceo() if uid not in owners]
     return found
