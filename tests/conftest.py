@@ -69,12 +69,27 @@ def demo_live(transactional_db):
     return load_demo(password=DEMO_PASSWORD)
 
 
+# Debian's Chromium, headless, as the machine allows it (no sandbox as root, no GPU, no network calls home).
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     """Debian's Chromium, which the browser tests drive (Playwright's own download does not work here)."""
     path = shutil.which("chromium") or "/usr/bin/chromium"
     require(os.path.exists(path), "Debian's chromium")
     return path
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    """One Chromium per test module, for every browser test."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS, headless=True)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ refuses nothing (the swatches are SVG fills, not inline styles)."""
 
 import pytest
 
-from tests.test_browser import OVERFLOWING, browser, check_page, sign_in  # noqa: F401 (browser is a fixture)
+from tests.test_browser import OVERFLOWING, check_page, sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_branding_and_accessibility_pages_pass_axe_at_1280_and_320_px(browser, live_server, demo_live):  # noqa: F811
+def test_branding_and_accessibility_pages_pass_axe_at_1280_and_320_px(browser, live_server, demo_live):
     problems = []
     for width in (1280, 320):
         context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})

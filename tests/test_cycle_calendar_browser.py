@@ -10,23 +10,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.test_browser import LAUNCH_ARGS, OVERFLOWING, check_page, sign_in
+from tests.test_browser import OVERFLOWING, check_page, sign_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.browser
 
 CALENDAR = "/cycle/calendar/"
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def new_page(browser, live_server, width=1280):

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from tests.test_browser import check_page
-from tests.test_pdf_browser import browser, signed_in  # noqa: F401 - the module's browser fixture
+from tests.test_pdf_browser import signed_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -31,7 +31,7 @@ def this_year(demo_live):
     return year
 
 
-def test_the_head_sees_what_is_overdue_first_and_follows_it(browser, live_server, this_year):  # noqa: F811
+def test_the_head_sees_what_is_overdue_first_and_follows_it(browser, live_server, this_year):
     context, page = signed_in(browser, live_server, "head")
     try:
         page.goto("/")
@@ -49,7 +49,7 @@ def test_the_head_sees_what_is_overdue_first_and_follows_it(browser, live_server
         context.close()
 
 
-def test_the_ceo_sees_the_cycle_across_the_trust_on_a_phone(browser, live_server, this_year):  # noqa: F811
+def test_the_ceo_sees_the_cycle_across_the_trust_on_a_phone(browser, live_server, this_year):
     context, page = signed_in(browser, live_server, "ceo")
     try:
         page.set_viewport_size({"width": 375, "height": 800})

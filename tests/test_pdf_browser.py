@@ -10,21 +10,11 @@ from pypdf import PdfReader
 
 from smart_trust.demo import demo_email
 from tests.conftest import DEMO_PASSWORD
-from tests.test_browser import LAUNCH_ARGS, check_page
+from tests.test_browser import check_page
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def signed_in(browser, live_server, local: str):

@@ -8,7 +8,8 @@ import os
 import pytest
 from pypdf import PdfReader
 
-from tests.test_browser import LAUNCH_ARGS, check_page
+from tests.conftest import LAUNCH_ARGS
+from tests.test_browser import check_page
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -7,7 +7,7 @@ import pytest
 
 from plans.planfile import import_plan_text
 from tests.plan_builders import older_shape_text
-from tests.test_browser import browser, check_page  # noqa: F401 - the module's browser fixture
+from tests.test_browser import check_page
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +15,7 @@ PLAN = "/plans/ksp-2017-22/"
 
 
 @pytest.fixture
-def page(browser, live_server, demo_live):  # noqa: F811
+def page(browser, live_server, demo_live):
     import_plan_text(older_shape_text(), source="older-shape-plan.yaml")
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()

@@ -10,7 +10,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from tests.test_browser import LAUNCH_ARGS, OVERFLOWING, check_page, sign_in
+from tests.test_browser import OVERFLOWING, check_page, sign_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -34,16 +34,6 @@ document.addEventListener('click', (e) => { if (e.detail > 0) { window.__events.
 """
 # The page's CSP forbids eval, so waits are functions (with an argument), not expressions.
 RATED = "n => document.querySelector('.rate-count').textContent === n"
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def sixty_action_sdp():

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.test_browser import LAUNCH_ARGS, OVERFLOWING, check_page, sign_in
+from tests.test_browser import OVERFLOWING, check_page, sign_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -22,16 +22,6 @@ PAGES = {
     ],
     "governor": ["/ratings/schools/saltash/?year=2024-25", f"/ratings/schools/saltash/{SPRING}/report/"],
 }
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def sweep(browser, live_server, pages: dict[str, list[str]]) -> list[str]:

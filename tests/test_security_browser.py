@@ -10,7 +10,7 @@ import pytest
 from django_otp.oath import TOTP
 
 from tests.conftest import DEMO_PASSWORD
-from tests.test_browser import browser, check_page  # noqa: F401  (the module-scoped browser fixture)
+from tests.test_browser import check_page
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 @pytest.fixture
-def watched(browser, live_server, demo_live):  # noqa: F811
+def watched(browser, live_server, demo_live):
     """A page that records every CSP violation: the DOM event and Chromium's console message."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.add_init_script(LISTEN_FOR_VIOLATIONS)
