@@ -18,8 +18,8 @@ from governance import policy
 from plans.models import AcademicYear
 from schools.models import School, Trust
 
-from . import compliance
-from .cycle import cycle_start_year, year_shown
+from . import compliance, selectors_cycle
+from .cycle import cycle_start_year
 from .forms_compliance import AreaFormSet, ChecksForm
 
 SEES = "The compliance checks are read by trust-wide roles and by each school's governors and leaders."
@@ -30,23 +30,6 @@ def _require(allowed: bool, why: str) -> None:
         raise PermissionDenied(why)
 
 
-def _year(request: HttpRequest, today) -> AcademicYear:
-    """The year asked for (?year=2023-24), else the one whose cycle runs today, or the latest before
-    it (reviews.cycle.year_shown: a page never makes a year)."""
-    asked = request.GET.get("year", "")
-    if asked:
-        start = asked[:4]
-        if not (
-            len(asked) == 7 and start.isdigit() and asked[4] == "-" and asked[5:] == f"{(int(start) + 1) % 100:02d}"
-        ):
-            raise Http404("No such academic year.")
-        return get_object_or_404(AcademicYear, start_year=int(start))
-    year = year_shown(today)
-    if year is None:
-        raise Http404("The trust has no academic year yet.")
-    return year
-
-
 @login_required
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
@@ -55,7 +38,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     schools = [s for s in School.objects.filter(trust=trust).order_by("name") if policy.sees_compliance(user, s.pk)]
     _require(bool(schools) or policy.has_trust_role(user), SEES)
     today = timezone.localdate()
-    year = _year(request, today)
+    year = selectors_cycle.year_of(request.GET.get("year"), today)
     compliance.ensure_areas(trust)
     current = cycle_start_year(today)
     years = list(AcademicYear.objects.filter(start_year__lte=max(current, year.start_year)).order_by("-start_year"))
@@ -115,7 +98,7 @@ def school_month(request: HttpRequest, school: str, month: str) -> HttpResponse:
             "today": today,
             "earlier": earlier,
             "later": later,
-            "year_slug": f"{cycle_start_year(first)}-{(cycle_start_year(first) + 1) % 100:02d}",
+            "year_slug": AcademicYear(start_year=cycle_start_year(first)).slug,
         },
         status=400 if form.errors else 200,
     )
