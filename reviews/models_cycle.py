@@ -220,7 +220,6 @@ class Notice(models.Model):
     text = models.CharField(max_length=400, help_text="The line in the e-mail.")
     url = models.CharField(max_length=300, help_text="The direct link (a path on the site).")
     due = models.DateField(null=True, blank=True)
-    day = models.DateField(help_text="The day the decision was made.")
     created_at = models.DateTimeField(default=timezone.now)
     state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
     why = models.CharField(max_length=300, blank=True, help_text="Why it was held back.")

@@ -137,7 +137,7 @@ def plan_step(event: PlanEvent) -> list[Notice]:
         text += f" “{event.comment}”"
     notices = [
         Notice(recipient_id=uid, subject=f"plan-{plan.pk}-event-{event.pk}", topic=f"plan-{plan.pk}", reason=reason,
-               text=text[:400], url=plan.get_absolute_url(), day=timezone.localdate(event.at))
+               text=text[:400], url=plan.get_absolute_url())
         for uid in plan_recipients(plan, event.step, people)
         if uid != event.by_id
     ]  # fmt: skip
@@ -156,7 +156,7 @@ def guide_published(guide: PocketGuide) -> list[Notice]:
     text = f"The {year.label} pocket guide is published: {guide.title}. The PDF: {site(pdf)}"
     notices = [
         Notice(recipient_id=uid, subject=f"guide-{guide.pk}", topic=f"guide-{guide.pk}", reason=Reason.PUBLISHED,
-               text=text[:400], url=url, day=timezone.localdate())
+               text=text[:400], url=url)
         for uid in cycle.People.of(trust).everyone()
     ]  # fmt: skip
     return _tell_now(notices, subject_line=f"The {year.label} pocket guide: {guide.title}"[:250])
@@ -284,7 +284,7 @@ def _reminders(owed: cycle.Owed, today: datetime.date, people: cycle.People) -> 
 
     def notice(uid: int, reason: str, text: str) -> Notice:
         return Notice(recipient_id=uid, subject=owed.subject, topic=owed.subject, reason=reason, stage=owed.stage,
-                      text=text[:400], url=owed.url, due=owed.due, day=today)  # fmt: skip
+                      text=text[:400], url=owed.url, due=owed.due)  # fmt: skip
 
     rung = owner_rung(owed, today)
     if rung:
@@ -324,7 +324,7 @@ def remind(now: datetime.datetime | None = None) -> int:
                     candidates += [
                         Notice(recipient_id=uid, subject=f"stage-{stage.pk}-told", topic=f"stage-{stage.pk}-told",
                                reason=Reason.OPENED, stage=stage, text=begun[:400], url=reverse("cycle:calendar"),
-                               due=stage.due, day=today)
+                               due=stage.due)
                         for uid in sorted(told)
                     ]  # fmt: skip
             fresh = _new_only(candidates)
