@@ -413,6 +413,18 @@ def marks_stage_done(user, responsible: str, school_id: int | None) -> bool:
     return is_ceo(user) or responsible in _roles_at(user, school_id)
 
 
+def sees_what_is_owed(user, school_id: int | None, owners=()) -> bool:
+    """May know that something of the review cycle is still owed, and by whom: trust-wide roles
+    all of it; everyone the trust's own (no school) and what they owe themselves; a school's
+    people what their school owes."""
+    return (
+        has_trust_role(user)
+        or school_id is None
+        or getattr(user, "pk", None) in owners
+        or school_id in school_ids(user)
+    )
+
+
 def heads_schools(user) -> set[int]:
     """The schools whose whole share of the cycle the person's home page shows (what their
     governors and leaders owe too): where they are the headteacher."""

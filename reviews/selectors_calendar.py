@@ -41,26 +41,22 @@ NOT_STARTED, OPEN, OVERDUE, DONE = "Not started yet", "Open", "Overdue", "Done"
 class Viewer:
     """The person looking, as the calendar needs them: one read of their roles (governance.policy)."""
 
-    user_id: int
+    user: User
     roles: frozenset[str]
     schools: frozenset[int]
-    trust_wide: bool
+
+    @property
+    def user_id(self) -> int:
+        return self.user.pk
 
     @classmethod
     def of(cls, user: User) -> Viewer:
         held = policy.held_roles(user)
-        return cls(
-            user_id=user.pk,
-            roles=frozenset(h.role for h in held),
-            schools=frozenset(policy.school_ids(user)),
-            trust_wide=policy.has_trust_role(user),
-        )
+        return cls(user=user, roles=frozenset(h.role for h in held), schools=frozenset(policy.school_ids(user)))
 
     def sees(self, owed: Owed) -> bool:
-        """May the person know this item is still owed: theirs, the trust's, or one of their schools'."""
-        return (
-            self.trust_wide or self.user_id in owed.owners or owed.school_id is None or owed.school_id in self.schools
-        )
+        """May the person know this item is still owed (governance.policy decides)."""
+        return policy.sees_what_is_owed(self.user, owed.school_id, owed.owners)
 
     def shows(self) -> list[str]:
         """The filters offered: "My school" only to people who work in a school."""

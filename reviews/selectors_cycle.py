@@ -161,19 +161,15 @@ def markable(user, stage: Stage, schools: list[School], done: set[int | None]) -
 
 
 def stage_page(user, stage: Stage, today: datetime.date) -> StagePage:
-    """One stage for one person: what it still asks (a school's people see their schools' part
-    only; trust-wide roles see it all), who marked it done, and where they may mark it."""
+    """One stage for one person: what it still asks (as much of it as governance.policy's
+    sees_what_is_owed lets them know), who marked it done, and where they may mark it."""
     trust = stage.trust
     people = cycle.People.of(trust)
     schools = list(School.objects.filter(trust=trust).order_by("name"))
     names = {s.pk: s.name for s in schools}
     owed = cycle.owing(trust, [stage], today, people)
     state, overdue = stage_state(stage, owed, today)
-    if policy.has_trust_role(user):
-        shown = owed
-    else:
-        mine = policy.school_ids(user)
-        shown = [o for o in owed if o.school_id in mine]
+    shown = [o for o in owed if policy.sees_what_is_owed(user, o.school_id, o.owners)]
     lines = [
         OwedLine(o, names.get(o.school_id, "The trust"), _names(people, o.owners), o.is_overdue(today)) for o in shown
     ]

@@ -464,3 +464,15 @@ def test_the_admin_reads_the_cycle_and_its_record_but_changes_nothing(demo):
     for model in ("stage", "compliancearea", "message", "decision"):
         assert client.get(reverse(f"admin:reviews_{model}_changelist")).status_code == 200, model
         assert client.get(reverse(f"admin:reviews_{model}_add")).status_code == 403, model
+
+
+def test_who_may_know_what_is_still_owed_is_one_policy_rule(demo):
+    from governance import policy
+    from schools.models import School
+
+    saltash, brunel = (School.objects.get(slug=s).pk for s in ("saltash", "brunel"))
+    head, other_head, cfo = person("head"), person("head.brunel"), person("cfo")
+    assert policy.sees_what_is_owed(head, saltash) and not policy.sees_what_is_owed(head, brunel)
+    assert policy.sees_what_is_owed(head, None)  # the trust's own things are everyone's to know
+    assert policy.sees_what_is_owed(other_head, saltash, owners=(other_head.pk,))  # what they owe themselves
+    assert policy.sees_what_is_owed(cfo, brunel)  # trust-wide roles know it all
