@@ -668,11 +668,12 @@ def pdf_lines(figures: dict) -> list[str]:
 
 
 def prepare(env: dict, schools: int, fresh: bool) -> float | None:
-    """Migrate and load the large trust into a new scratch database; the seconds the load took."""
-    if not fresh:
-        return None
+    """Migrate the scratch database (a reused one too: the code may have new migrations since it
+    was loaded) and load the large trust into a new one; the seconds the load took."""
     print(f"Migrating {env['DATABASE_URL'].rsplit('/', 1)[1]}...", flush=True)
     run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
+    if not fresh:
+        return None
     print(f"Loading the demo trust with {schools} schools...", flush=True)
     started = time.monotonic()
     run([sys.executable, "manage.py", "load_demo", "--schools", str(schools), "--years", "3",
